@@ -1,0 +1,51 @@
+// routing: csec.intake.v1 → DecideRoute → csec.routing.v1. Flags: services/common/service_runtime.h.
+// SIGHUP reloads the protocol config; a bad file is refused and the old one keeps serving.
+#include "services/common/events.h"
+#include "services/common/http_server.h"
+#include "services/common/log.h"
+#include "services/common/protocol_config.h"
+#include "services/common/service_runtime.h"
+#include "services/routing/routing_service.h"
+
+int main(int argc, char** argv) {
+  using namespace csec;
+  ServiceRuntime runtime = ServiceRuntime::Init("routing", argc, argv);
+  const ServiceFlags& flags = runtime.flags();
+
+  auto config = ProtocolConfigStore::Create(flags.config_path);
+  if (!config.ok()) ExitOnStartupError("--config", config.status());
+  auto redis = RedisClient::Connect(flags.redis_address);
+  if (!redis.ok()) ExitOnStartupError("--redis", redis.status());
+  if (flags.ensure_topics) {
+    if (absl::Status s = EnsureTopics(runtime.kafka(), AllTopics(), kTopicPartitions, 1); !s.ok()) {
+      ExitOnStartupError("--kafka_brokers", s);
+    }
+  }
+  auto producer = KafkaProducer::Create(runtime.kafka());
+  if (!producer.ok()) ExitOnStartupError("--kafka_brokers", producer.status());
+
+  routing::RoutingHandler handler(config->get(), producer->get(), &SystemClock::Get());
+  auto consumer = KafkaConsumer::Start(
+      {.kafka = runtime.kafka(), .group_id = "routing", .topics = {kIntakeTopic}}, producer->get(),
+      HandleEachEventOnce(redis->get(), "routing", [&](const auto& e) { return handler.Handle(e); }));
+  if (!consumer.ok()) ExitOnStartupError("--kafka_brokers", consumer.status());
+
+  auto http = HttpServer::Start(flags.http_listen, [&]() -> absl::Status {
+    if (!(*consumer)->HasAssignment()) return absl::UnavailableError("waiting for a Kafka partition assignment");
+    return absl::OkStatus();
+  });
+  if (!http.ok()) ExitOnStartupError("--http_listen", http.status());
+
+  log::Info("routing.config_loaded", {{"config_version", (*config)->Current()->version}});
+  runtime.WriteReadyFile({{"http_port", (*http)->port()}});
+  runtime.WaitForStop([&] {
+    if (absl::Status s = (*config)->Reload(); !s.ok()) {
+      log::Error("routing.config_reload_refused", {{"error", s.ToString()},
+                                                   {"config_version", (*config)->Current()->version}});
+    } else {
+      log::Info("routing.config_reloaded", {{"config_version", (*config)->Current()->version}});
+    }
+  });
+  (*consumer)->Stop();
+  return 0;
+}

@@ -1,0 +1,38 @@
+#include "services/routing/routing_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/events.h"
+#include "services/common/ids.h"
+#include "services/common/log.h"
+#include "services/common/metrics.h"
+#include "services/routing/routing_rules.h"
+
+namespace csec::routing {
+
+using csec::dispatch::v1::Envelope;
+
+absl::Status RoutingHandler::Handle(const Envelope& event) {
+  if (event.body_case() != Envelope::kReferralReceived) return absl::OkStatus();
+
+  csec::dispatch::v1::CaseRouted routed = DecideRoute(*config_->Current(), event.referral_received().referral());
+  routed.set_referral_event_id(event.event_id());
+
+  Envelope out = NewEnvelope(DeriveId("routing.case-routed", event.event_id()), event.case_id(), "routing",
+                             clock_->Now());
+  out.set_trace_id(event.trace_id());
+  out.set_request_id(event.request_id());
+  *out.mutable_case_routed() = routed;
+  if (absl::Status s = producer_->Produce(kRoutingTopic, out.case_id(), out.SerializeAsString()); !s.ok()) {
+    return s;  // Unavailable: the consumer retries this referral, it is not dropped
+  }
+  static Counter& routed_count =
+      Metrics::Get().GetCounter("csec_routing_cases_routed_total", "Referrals routed to a responding agency");
+  routed_count.Increment();
+  log::Info("routing.case_routed", {{"case_id", out.case_id()}, {"event_id", out.event_id()},
+                                    {"agency", csec::dispatch::v1::ResponderAgency_Name(routed.agency())},
+                                    {"team_id", routed.team_id()}, {"rule_id", routed.rule_id()},
+                                    {"config_version", routed.config_version()}});
+  return absl::OkStatus();
+}
+
+}  // namespace csec::routing

@@ -1,0 +1,139 @@
+#include "tests/integration/harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "services/common/ids.h"
+
+extern char** environ;
+
+namespace csec::testing {
+namespace {
+
+std::string RequireEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) {
+    std::fprintf(stderr, "%s is not set: run integration tests through ctest, which starts the stack\n", name);
+    std::abort();
+  }
+  return v;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+StackEnv StackEnv::FromEnvironment() {
+  StackEnv env;
+  env.bin_dir = RequireEnv("CSEC_BIN_DIR");
+  env.source_dir = RequireEnv("CSEC_SOURCE_DIR");
+  for (absl::string_view line : absl::StrSplit(ReadFile(RequireEnv("CSEC_STACK_ENV")), '\n')) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    if (kv.first == "KAFKA_BROKERS") env.kafka_brokers = kv.second;
+    if (kv.first == "REDIS_ADDR") env.redis_address = kv.second;
+  }
+  if (env.kafka_brokers.empty() || env.redis_address.empty()) {
+    std::fprintf(stderr, "stack env file lacks KAFKA_BROKERS or REDIS_ADDR\n");
+    std::abort();
+  }
+  return env;
+}
+
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(50));  // poll interval of a condition wait
+  }
+  return condition();
+}
+
+std::string MakeTempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(base && *base ? base : "/tmp", "/csec-test-XXXXXX");
+  return mkdtemp(pattern.data());
+}
+
+absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std::string& binary, const StackEnv& stack,
+                                                                      std::vector<std::string> extra_args,
+                                                                      absl::Duration timeout) {
+  const std::string dir = MakeTempDir();
+  const std::string ready_file = dir + "/ready.json";
+  const std::string log_path = absl::StrCat(dir, "/", binary, ".log");
+  std::vector<std::string> args = {stack.bin_dir + "/" + binary,
+                                   "--kafka_brokers=" + stack.kafka_brokers,
+                                   "--redis=" + stack.redis_address,
+                                   "--config=" + stack.protocol_config(),
+                                   "--grpc_listen=127.0.0.1:0",
+                                   "--http_listen=127.0.0.1:0",
+                                   "--ready_file=" + ready_file};
+  for (auto& a : extra_args) args.push_back(std::move(a));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", strerror(rc)));
+
+  bool exited = false;
+  bool ready = WaitFor([&] {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    return exited || access(ready_file.c_str(), R_OK) == 0;
+  }, timeout);
+  if (!ready || exited) {
+    if (!exited) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    return absl::UnavailableError(absl::StrCat(binary, exited ? " exited" : " not ready in time",
+                                               " during start-up; its log:\n", ReadFile(log_path)));
+  }
+  std::map<std::string, int> ports;
+  static const std::regex kPort("\"([a-z_]+)\":([0-9]+)");
+  const std::string ready_json = ReadFile(ready_file);
+  for (auto it = std::sregex_iterator(ready_json.begin(), ready_json.end(), kPort); it != std::sregex_iterator(); ++it) {
+    ports[(*it)[1]] = std::stoi((*it)[2]);
+  }
+  return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, log_path, std::move(ports)));
+}
+
+int ServiceProcess::port(const std::string& name) const {
+  auto it = ports_.find(name);
+  return it == ports_.end() ? 0 : it->second;
+}
+
+void ServiceProcess::Signal(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  if (signal == SIGKILL || signal == SIGTERM) {
+    waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+}
+
+ServiceProcess::~ServiceProcess() { Signal(SIGTERM); }
+
+}  // namespace csec::testing
