@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
@@ -395,6 +398,32 @@ TEST(ProtocolConfigStoreTest, ReloadRefusesABadFileAndKeepsServingTheOldOne) {
   EXPECT_EQ(second->GetDeadline(kResponderArrivalDeadline).duration, absl::Minutes(60));
   EXPECT_NE(second->version, first->version);
   EXPECT_EQ(first->GetDeadline(kResponderArrivalDeadline).duration, absl::Minutes(90));
+}
+
+TEST(ProtocolConfigStoreTest, ReadersNeverSeeATornConfigWhileReloading) {
+  TempFile file;
+  file.Write(kSmallConfig);
+  auto store = ProtocolConfigStore::Create(file.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        std::shared_ptr<const ProtocolConfig> config = (*store)->Current();
+        ASSERT_NE(config, nullptr);
+        ASSERT_EQ(config->deadlines.size(), kAllDeadlineIds.size());
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    file.Write(i % 2 == 0 ? Break("minutes: 90", "minutes: 60") : std::string(kSmallConfig));
+    EXPECT_TRUE((*store)->Reload().ok());
+    file.Write("not: [valid");
+    EXPECT_FALSE((*store)->Reload().ok());
+  }
+  stop = true;
+  for (std::thread& reader : readers) reader.join();
 }
 
 // The file the county runs with loads, and says what the seeds say.

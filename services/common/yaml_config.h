@@ -7,7 +7,7 @@
 //   if (!root) return reader.status();             // not YAML, or not a map at the top
 //   int64_t retries = root->PositiveInt("retries");
 //   for (YamlMap& roster : root->MapList("rosters")) {
-//     std::string id = roster.String("id");          // areas[2].id in messages
+//     std::string id = roster.String("id");          // "rosters[2].id" in messages
 //     std::vector<std::string> staff = roster.StringList("staff_ids");
 //     roster.RejectUnknownKeys();
 //   }

@@ -140,8 +140,8 @@ void RouteByJurisdiction(const ProtocolConfig& config, const Jurisdiction& juris
   decision.AddInput("dual_status", BoolText(jurisdiction.dual_status()));
 
   const Area* area = config.FindArea(station.area_id);
-  const std::string where =
-      absl::StrCat(" Identified by ", station.name, ", in ", AreaName(config, station.area_id), ".");
+  const std::string where = absl::StrCat(" Identified by ", station.name, ", in ",
+                                         AreaName(config, station.area_id), ".");
   auto respond = [&](ResponderAgency agency) {
     if (area != nullptr) {
       decision.RespondFromArea(agency, *area);

@@ -474,7 +474,8 @@ TEST(DecideRouteTest, NeverReadsTheYouthsIdentity) {
   const CaseRouted a = DecideRoute(*config, plain);
   const CaseRouted b = DecideRoute(*config, with_identity);
   EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
-  for (absl::string_view secret : {"Jane", "Doe", "2010-01-01", "Main St", "DCFS-123", "PROB-456"}) {
+  for (absl::string_view secret :
+       {"Jane", "Doe", "2010-01-01", "Main St", "DCFS-123", "PROB-456"}) {
     EXPECT_THAT(b.DebugString(), ::testing::Not(HasSubstr(secret)));
   }
 }
