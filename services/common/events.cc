@@ -7,7 +7,13 @@ namespace csec {
 
 using csec::dispatch::v1::Envelope;
 
-std::vector<std::string> AllTopics() { return {kIntakeTopic, kRoutingTopic, kDeadLetterTopic}; }
+std::vector<std::string> ProjectedTopics() { return {kIntakeTopic, kRoutingTopic}; }
+
+std::vector<std::string> AllTopics() {
+  std::vector<std::string> topics = ProjectedTopics();
+  topics.push_back(kDeadLetterTopic);
+  return topics;
+}
 
 Envelope NewEnvelope(const std::string& event_id, const std::string& case_id, const std::string& producer,
                      absl::Time occurred_at) {

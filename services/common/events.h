@@ -29,7 +29,10 @@ inline constexpr char kDeadLetterTopic[] = "csec.deadletter.v1";
 // Every csec topic has this many partitions, so one case is on one partition number everywhere.
 inline constexpr int kTopicPartitions = 6;
 
+// Every csec topic, for creating them.
 std::vector<std::string> AllTopics();
+// The topics that carry a case's events (all but the dead letters), for projections.
+std::vector<std::string> ProjectedTopics();
 
 csec::dispatch::v1::Envelope NewEnvelope(const std::string& event_id, const std::string& case_id,
                                          const std::string& producer, absl::Time occurred_at);

@@ -20,12 +20,45 @@
 namespace csec {
 namespace {
 
+absl::Status SetEventLogger(RdKafka::Conf& conf);
+
 absl::Status SetAll(RdKafka::Conf& conf, const std::map<std::string, std::string>& props) {
+  if (absl::Status s = SetEventLogger(conf); !s.ok()) return s;
   std::string err;
   for (const auto& [name, value] : props) {
     if (conf.set(name, value, err) != RdKafka::Conf::CONF_OK) {
       return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, "=", value, ": ", err));
     }
+  }
+  return absl::OkStatus();
+}
+
+// librdkafka's own log lines and client errors, as JSON lines like every other log.
+class KafkaClientLogger final : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    switch (event.type()) {
+      case RdKafka::Event::EVENT_LOG:
+        if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+          log::Warn("kafka.client_log", {{"facility", event.fac()}, {"message", event.str()}});
+        } else {
+          log::Info("kafka.client_log", {{"facility", event.fac()}, {"message", event.str()}});
+        }
+        break;
+      case RdKafka::Event::EVENT_ERROR:
+        log::Warn("kafka.client_error", {{"error", RdKafka::err2str(event.err())}, {"message", event.str()}});
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+absl::Status SetEventLogger(RdKafka::Conf& conf) {
+  static KafkaClientLogger* logger = new KafkaClientLogger();
+  std::string err;
+  if (conf.set("event_cb", static_cast<RdKafka::EventCb*>(logger), err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
   }
   return absl::OkStatus();
 }

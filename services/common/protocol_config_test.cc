@@ -194,6 +194,9 @@ struct BrokenConfigCase {
   std::string expected_error;
 };
 
+// gtest prints a parameter by name, not as raw bytes, in test listings.
+void PrintTo(const BrokenConfigCase& c, std::ostream* os) { *os << c.name; }
+
 class BrokenConfigTest : public ::testing::TestWithParam<BrokenConfigCase> {};
 
 TEST_P(BrokenConfigTest, IsRefusedNamingFileKeyAndProblem) {

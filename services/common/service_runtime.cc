@@ -85,6 +85,15 @@ void ServiceRuntime::WaitForStop(const std::function<void()>& on_reload) const {
   }
 }
 
+void ReloadProtocolConfig(ProtocolConfigStore& store) {
+  if (absl::Status s = store.Reload(); !s.ok()) {
+    log::Error("config.reload_refused", {{"file", store.path()}, {"error", std::string(s.message())},
+                                         {"config_version", store.Current()->version}});
+  } else {
+    log::Info("config.reloaded", {{"file", store.path()}, {"config_version", store.Current()->version}});
+  }
+}
+
 void ExitOnStartupError(const std::string& what, const absl::Status& status) {
   log::Error("service.startup_failed", {{"what", what}, {"error", status.ToString()}});
   std::fprintf(stderr, "%s: %s\n", what.c_str(), std::string(status.message()).c_str());

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "services/common/kafka.h"
+#include "services/common/protocol_config.h"
 
 namespace csec {
 
@@ -50,6 +51,10 @@ class ServiceRuntime {
   std::string service_;
   ServiceFlags flags_;
 };
+
+// For SIGHUP: reloads the protocol config and logs the outcome; a bad file is refused (logged
+// with file, key and problem) and the old config keeps serving.
+void ReloadProtocolConfig(ProtocolConfigStore& store);
 
 // Logs a start-up failure and exits non-zero: for main() only.
 [[noreturn]] void ExitOnStartupError(const std::string& what, const absl::Status& status);

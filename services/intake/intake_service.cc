@@ -10,6 +10,7 @@
 #include "services/common/ids.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
+#include "services/intake/case_view.h"
 #include "services/intake/referral_validation.h"
 
 namespace csec::intake {
@@ -30,6 +31,9 @@ std::string Fingerprint(const csec::dispatch::v1::Referral& referral) {
   }
   return Sha256Hex(bytes);
 }
+
+// How often a WatchCase stream looks for a change: well under anything a person would notice.
+constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 
 Counter& Reported() {
   static Counter& c = Metrics::Get().GetCounter("csec_intake_referrals_total",
@@ -116,11 +120,88 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
     // downstream. So this is worth a warning, not a failure.
     log::Warn("intake.idempotency_not_remembered", {{"case_id", case_id}, {"error", remembered.status().ToString()}});
   }
+  // Read-your-writes: the case exists for GetCase and later facts as soon as we answer. If
+  // this fails, the projector adds the same event from Kafka shortly.
+  if (absl::StatusOr<bool> added = cases_.Add(envelope); !added.ok()) {
+    log::Warn("intake.case_view_lagging", {{"case_id", case_id}, {"error", added.status().ToString()}});
+  }
   Reported().Increment();
   log::Info("intake.referral_reported", {{"case_id", case_id}, {"event_id", event_id},
                                          {"station_id", source.station_id()}});
   return response;
 }
+
+absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, const std::string& request_id,
+                                                       const std::string& case_id, absl::Status valid,
+                                                       const std::function<void(Envelope&)>& set_body) {
+  if (!valid.ok()) {
+    Refused().Increment();
+    return valid;
+  }
+  absl::StatusOr<bool> known = cases_.Exists(case_id);
+  if (!known.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", known.status().message()));
+  if (!*known) {
+    return absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" was reported to intake"));
+  }
+  FactResponse response;
+  response.set_event_id(DeriveId(absl::StrCat("intake.", fact), absl::StrCat(case_id, "/", request_id)));
+  absl::StatusOr<bool> seen = cases_.HasEvent(case_id, response.event_id());
+  if (!seen.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", seen.status().message()));
+  if (*seen) {
+    response.set_duplicate(true);
+    return response;
+  }
+  Envelope envelope = NewEnvelope(response.event_id(), case_id, "intake", clock_->Now());
+  envelope.set_request_id(request_id);
+  envelope.set_trace_id(NewRandomId());
+  set_body(envelope);
+  if (absl::Status acked = producer_->Produce(kIntakeTopic, case_id, envelope.SerializeAsString()); !acked.ok()) {
+    log::Error("intake.kafka_unavailable", {{"case_id", case_id}, {"error", acked.ToString()}});
+    return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", fact,
+                                               ", so it is not recorded; retry with the same request_id (",
+                                               acked.message(), ")"));
+  }
+  if (absl::StatusOr<bool> added = cases_.Add(envelope); !added.ok()) {
+    log::Warn("intake.case_view_lagging", {{"case_id", case_id}, {"error", added.status().ToString()}});
+  }
+  log::Info("intake.fact_recorded", {{"case_id", case_id}, {"event_id", response.event_id()}, {"fact", fact}});
+  return response;
+}
+
+absl::StatusOr<Intake::FactResponse> Intake::RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& r) {
+  return RecordFact("arrival", r.request_id(), r.case_id(), ValidateArrival(r, clock_->Now()),
+                    [&](Envelope& e) { *e.mutable_arrival_recorded() = r.arrival(); });
+}
+
+absl::StatusOr<Intake::FactResponse> Intake::RecordMdt(const csec::dispatch::v1::RecordMdtRequest& r) {
+  return RecordFact("mdt", r.request_id(), r.case_id(), ValidateMdt(r, clock_->Now()),
+                    [&](Envelope& e) { *e.mutable_mdt_recorded() = r.mdt(); });
+}
+
+absl::StatusOr<Intake::FactResponse> Intake::RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& r) {
+  return RecordFact("placement", r.request_id(), r.case_id(), ValidatePlacement(r, clock_->Now()),
+                    [&](Envelope& e) { *e.mutable_placement_recorded() = r.placement(); });
+}
+
+absl::StatusOr<Intake::FactResponse> Intake::RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& r) {
+  return RecordFact("medical-exam", r.request_id(), r.case_id(), ValidateMedicalExam(r, clock_->Now()),
+                    [&](Envelope& e) { *e.mutable_medical_exam_recorded() = r.exam(); });
+}
+
+absl::StatusOr<Intake::FactResponse> Intake::CloseCase(const csec::dispatch::v1::CloseCaseRequest& r) {
+  return RecordFact("close", r.request_id(), r.case_id(), ValidateClose(r, clock_->Now()),
+                    [&](Envelope& e) { *e.mutable_case_closed() = r.closed(); });
+}
+
+absl::StatusOr<csec::dispatch::v1::CaseView> Intake::GetCase(const std::string& case_id) {
+  if (case_id.empty()) return absl::InvalidArgumentError("case_id: required");
+  absl::StatusOr<std::vector<Envelope>> events = cases_.Events(case_id);
+  if (!events.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable: ", events.status().message()));
+  if (events->empty()) return absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" is known"));
+  return BuildCaseView(case_id, *std::move(events), *config_->Current(), clock_->Now());
+}
+
+absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return cases_.Version(case_id); }
 
 grpc::Status IntakeGrpcService::ReportIdentification(grpc::ServerContext*,
                                                      const ReportIdentificationRequest* request,
@@ -128,6 +209,54 @@ grpc::Status IntakeGrpcService::ReportIdentification(grpc::ServerContext*,
   absl::StatusOr<ReportIdentificationResponse> result = intake_->ReportIdentification(*request);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+}  // namespace csec::intake
+
+namespace csec::intake {
+
+// Each fact RPC is the same adapter: call, map the status, copy the answer.
+#define CSEC_FACT_RPC(Method, Request)                                                              \
+  grpc::Status IntakeGrpcService::Method(grpc::ServerContext*, const csec::dispatch::v1::Request* request, \
+                                         csec::dispatch::v1::RecordFactResponse* response) {         \
+    absl::StatusOr<Intake::FactResponse> result = intake_->Method(*request);                        \
+    if (!result.ok()) return ToGrpcStatus(result.status());                                         \
+    *response = *std::move(result);                                                                 \
+    return grpc::Status::OK;                                                                        \
+  }
+
+CSEC_FACT_RPC(RecordArrival, RecordArrivalRequest)
+CSEC_FACT_RPC(RecordMdt, RecordMdtRequest)
+CSEC_FACT_RPC(RecordPlacement, RecordPlacementRequest)
+CSEC_FACT_RPC(RecordMedicalExam, RecordMedicalExamRequest)
+CSEC_FACT_RPC(CloseCase, CloseCaseRequest)
+#undef CSEC_FACT_RPC
+
+grpc::Status IntakeGrpcService::GetCase(grpc::ServerContext*, const csec::dispatch::v1::GetCaseRequest* request,
+                                        csec::dispatch::v1::CaseView* response) {
+  absl::StatusOr<csec::dispatch::v1::CaseView> view = intake_->GetCase(request->case_id());
+  if (!view.ok()) return ToGrpcStatus(view.status());
+  *response = *std::move(view);
+  return grpc::Status::OK;
+}
+
+grpc::Status IntakeGrpcService::WatchCase(grpc::ServerContext* context, const csec::dispatch::v1::WatchCaseRequest* request,
+                                          grpc::ServerWriter<csec::dispatch::v1::CaseView>* writer) {
+  int64_t sent_version = -1;
+  while (!context->IsCancelled()) {
+    // Polls the version counter in Redis: every intake replica sees every change that way,
+    // whichever replica's projector wrote it.
+    absl::StatusOr<int64_t> version = intake_->CaseVersion(request->case_id());
+    if (!version.ok()) return ToGrpcStatus(absl::UnavailableError(version.status().message()));
+    if (*version != sent_version) {
+      absl::StatusOr<csec::dispatch::v1::CaseView> view = intake_->GetCase(request->case_id());
+      if (!view.ok()) return ToGrpcStatus(view.status());
+      if (!writer->Write(*view)) break;  // the caller went away
+      sent_version = view->version();
+    }
+    absl::SleepFor(kWatchPollInterval);
+  }
   return grpc::Status::OK;
 }
 

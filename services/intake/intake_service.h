@@ -8,31 +8,61 @@
 // Two identical calls racing may both reach Kafka, with the same event id, which consumers
 // drop as a duplicate.
 //
+// Facts after the report (arrival, MDT, placement, medical exam, closing) follow the same
+// path: validated, refused with NOT_FOUND for a case intake never saw, event id derived from
+// (case, request id), acknowledged by Kafka before the answer.
+//
+// Reads (GetCase, WatchCase) fold the case's events from the CaseStore, which intake's
+// projector fills from every topic; intake also adds its own events there right after Kafka
+// acknowledged them, so a caller reads its own writes.
+//
 // Owned by the service's main; gRPC calls it from its own threads concurrently.
 #ifndef CSEC_SERVICES_INTAKE_INTAKE_SERVICE_H_
 #define CSEC_SERVICES_INTAKE_INTAKE_SERVICE_H_
+
+#include <functional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/clock.h"
 #include "services/common/kafka.h"
+#include "services/common/protocol_config.h"
 #include "services/common/redis.h"
+#include "services/intake/case_store.h"
 
 namespace csec::intake {
 
 class Intake {
  public:
-  Intake(EventProducer* producer, RedisClient* redis, const Clock* clock)
-      : producer_(producer), redis_(redis), clock_(clock) {}
+  using FactResponse = csec::dispatch::v1::RecordFactResponse;
+
+  Intake(EventProducer* producer, RedisClient* redis, ProtocolConfigStore* config, const Clock* clock)
+      : producer_(producer), redis_(redis), cases_(redis), config_(config), clock_(clock) {}
 
   absl::StatusOr<csec::dispatch::v1::ReportIdentificationResponse> ReportIdentification(
       const csec::dispatch::v1::ReportIdentificationRequest& request);
+  absl::StatusOr<FactResponse> RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& request);
+  absl::StatusOr<FactResponse> RecordMdt(const csec::dispatch::v1::RecordMdtRequest& request);
+  absl::StatusOr<FactResponse> RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& request);
+  absl::StatusOr<FactResponse> RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& request);
+  absl::StatusOr<FactResponse> CloseCase(const csec::dispatch::v1::CloseCaseRequest& request);
+
+  absl::StatusOr<csec::dispatch::v1::CaseView> GetCase(const std::string& case_id);
+  // The case's change counter: 0 for a case intake does not know.
+  absl::StatusOr<int64_t> CaseVersion(const std::string& case_id);
 
  private:
   absl::StatusOr<std::string> CaseKey(const std::string& case_id);
+  // The path every fact takes; `set_body` puts the fact into the envelope.
+  absl::StatusOr<FactResponse> RecordFact(absl::string_view fact, const std::string& request_id,
+                                          const std::string& case_id, absl::Status valid,
+                                          const std::function<void(csec::dispatch::v1::Envelope&)>& set_body);
 
   EventProducer* producer_;
   RedisClient* redis_;
+  CaseStore cases_;
+  ProtocolConfigStore* config_;
   const Clock* clock_;
 };
 
@@ -44,6 +74,22 @@ class IntakeGrpcService final : public csec::dispatch::v1::IntakeService::Servic
   grpc::Status ReportIdentification(grpc::ServerContext* context,
                                     const csec::dispatch::v1::ReportIdentificationRequest* request,
                                     csec::dispatch::v1::ReportIdentificationResponse* response) override;
+  grpc::Status RecordArrival(grpc::ServerContext* context, const csec::dispatch::v1::RecordArrivalRequest* request,
+                             csec::dispatch::v1::RecordFactResponse* response) override;
+  grpc::Status RecordMdt(grpc::ServerContext* context, const csec::dispatch::v1::RecordMdtRequest* request,
+                         csec::dispatch::v1::RecordFactResponse* response) override;
+  grpc::Status RecordPlacement(grpc::ServerContext* context, const csec::dispatch::v1::RecordPlacementRequest* request,
+                               csec::dispatch::v1::RecordFactResponse* response) override;
+  grpc::Status RecordMedicalExam(grpc::ServerContext* context,
+                                 const csec::dispatch::v1::RecordMedicalExamRequest* request,
+                                 csec::dispatch::v1::RecordFactResponse* response) override;
+  grpc::Status CloseCase(grpc::ServerContext* context, const csec::dispatch::v1::CloseCaseRequest* request,
+                         csec::dispatch::v1::RecordFactResponse* response) override;
+  grpc::Status GetCase(grpc::ServerContext* context, const csec::dispatch::v1::GetCaseRequest* request,
+                       csec::dispatch::v1::CaseView* response) override;
+  // Sends the case, then each new version, until the caller cancels or the server stops.
+  grpc::Status WatchCase(grpc::ServerContext* context, const csec::dispatch::v1::WatchCaseRequest* request,
+                         grpc::ServerWriter<csec::dispatch::v1::CaseView>* writer) override;
 
  private:
   Intake* intake_;

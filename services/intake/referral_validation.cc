@@ -111,7 +111,79 @@ void CheckYouth(const Referral& r, Problems& p) {
   }
 }
 
+// The checks every fact shares; `fact` names the request's fact field.
+template <typename Request>
+void CheckFactBasics(const Request& r, bool has_fact, absl::string_view fact, Problems& p) {
+  p.RequireId("request_id", r.request_id());
+  p.RequireId("case_id", r.case_id());
+  if (!has_fact) p.Add(fact, "required");
+}
+
+void CheckFactTime(absl::string_view field, bool has_time, const google::protobuf::Timestamp& t, absl::Time now,
+                   Problems& p) {
+  if (!has_time) {
+    p.Add(field, "required");
+  } else if (FromProtoTime(t) > now + kAllowedClockSkew) {
+    p.Add(field, "must not be in the future");
+  }
+}
+
+absl::Status Verdict(const Problems& p) {
+  return p.empty() ? absl::OkStatus() : absl::InvalidArgumentError(p.Join());
+}
+
 }  // namespace
+
+absl::Status ValidateArrival(const csec::dispatch::v1::RecordArrivalRequest& r, absl::Time now) {
+  Problems p;
+  CheckFactBasics(r, r.has_arrival(), "arrival", p);
+  if (r.arrival().role() == csec::dispatch::v1::RESPONDER_ROLE_UNSPECIFIED) {
+    p.Add("arrival.role", "required: RESPONDER (CTU or MART) or ADVOCATE");
+  }
+  p.RequireId("arrival.person_id", r.arrival().person_id());
+  CheckFactTime("arrival.arrived_at", r.arrival().has_arrived_at(), r.arrival().arrived_at(), now, p);
+  return Verdict(p);
+}
+
+absl::Status ValidateMdt(const csec::dispatch::v1::RecordMdtRequest& r, absl::Time now) {
+  Problems p;
+  CheckFactBasics(r, r.has_mdt(), "mdt", p);
+  CheckFactTime("mdt.held_at", r.mdt().has_held_at(), r.mdt().held_at(), now, p);
+  if (r.mdt().has_follow_up_at() && r.mdt().has_held_at() &&
+      FromProtoTime(r.mdt().follow_up_at()) < FromProtoTime(r.mdt().held_at())) {
+    p.Add("mdt.follow_up_at", "must not be before held_at");
+  }
+  return Verdict(p);
+}
+
+absl::Status ValidatePlacement(const csec::dispatch::v1::RecordPlacementRequest& r, absl::Time now) {
+  Problems p;
+  CheckFactBasics(r, r.has_placement(), "placement", p);
+  if (r.placement().kind() == csec::dispatch::v1::PLACEMENT_KIND_UNSPECIFIED) {
+    p.Add("placement.kind", "required: HOME, SODA_PAD_BED or OTHER");
+  }
+  if (r.placement().kind() == csec::dispatch::v1::PLACEMENT_KIND_SODA_PAD_BED) {
+    p.RequireId("placement.facility_id", r.placement().facility_id());
+  }
+  CheckFactTime("placement.placed_at", r.placement().has_placed_at(), r.placement().placed_at(), now, p);
+  return Verdict(p);
+}
+
+absl::Status ValidateMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& r, absl::Time now) {
+  Problems p;
+  CheckFactBasics(r, r.has_exam(), "exam", p);
+  p.RequireId("exam.hub_id", r.exam().hub_id());
+  CheckFactTime("exam.examined_at", r.exam().has_examined_at(), r.exam().examined_at(), now, p);
+  return Verdict(p);
+}
+
+absl::Status ValidateClose(const csec::dispatch::v1::CloseCaseRequest& r, absl::Time now) {
+  Problems p;
+  CheckFactBasics(r, r.has_closed(), "closed", p);
+  p.RequireText("closed.reason", r.closed().reason());
+  CheckFactTime("closed.closed_at", r.closed().has_closed_at(), r.closed().closed_at(), now, p);
+  return Verdict(p);
+}
 
 absl::Status ValidateReport(const ReportIdentificationRequest& request, absl::Time now) {
   Problems problems;

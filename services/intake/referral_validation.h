@@ -1,4 +1,4 @@
-// The rules a referral must meet before intake records it. Pure: no I/O, no clock of its own.
+// The rules a referral, and each later fact, must meet before intake records it. Pure: no I/O, no clock of its own.
 //
 //   absl::Status verdict = ValidateReport(request, clock.Now());
 //   // InvalidArgument naming every bad field, e.g.
@@ -18,6 +18,15 @@ inline constexpr absl::Duration kAllowedClockSkew = absl::Minutes(5);
 inline constexpr int kAdultAge = 18;
 
 absl::Status ValidateReport(const csec::dispatch::v1::ReportIdentificationRequest& request, absl::Time now);
+
+// Facts after the report: request_id and case_id are required, the fact's own time is
+// required and not in the future, and each fact's fields as below. InvalidArgument names
+// every bad field.
+absl::Status ValidateArrival(const csec::dispatch::v1::RecordArrivalRequest& request, absl::Time now);
+absl::Status ValidateMdt(const csec::dispatch::v1::RecordMdtRequest& request, absl::Time now);
+absl::Status ValidatePlacement(const csec::dispatch::v1::RecordPlacementRequest& request, absl::Time now);
+absl::Status ValidateMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& request, absl::Time now);
+absl::Status ValidateClose(const csec::dispatch::v1::CloseCaseRequest& request, absl::Time now);
 
 }  // namespace csec::intake
 

@@ -39,6 +39,8 @@ struct Case {
   const char* message_part;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class ValidationRule : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ValidationRule, RefusesWithTheFieldNamed) {

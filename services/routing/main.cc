@@ -1,10 +1,14 @@
-// routing: csec.intake.v1 → DecideRoute → csec.routing.v1. Flags: services/common/service_runtime.h.
+// routing: csec.intake.v1 → DecideRoute → csec.routing.v1, and RoutingService.Explain on
+// --grpc_listen (the same rules, nothing recorded). Flags: services/common/service_runtime.h.
 // SIGHUP reloads the protocol config; a bad file is refused and the old one keeps serving.
+#include "absl/time/clock.h"
 #include "services/common/events.h"
+#include "services/common/grpc_server.h"
 #include "services/common/http_server.h"
 #include "services/common/log.h"
 #include "services/common/protocol_config.h"
 #include "services/common/service_runtime.h"
+#include "services/routing/explain_service.h"
 #include "services/routing/routing_service.h"
 
 int main(int argc, char** argv) {
@@ -36,16 +40,14 @@ int main(int argc, char** argv) {
   });
   if (!http.ok()) ExitOnStartupError("--http_listen", http.status());
 
-  log::Info("routing.config_loaded", {{"config_version", (*config)->Current()->version}});
-  runtime.WriteReadyFile({{"http_port", (*http)->port()}});
-  runtime.WaitForStop([&] {
-    if (absl::Status s = (*config)->Reload(); !s.ok()) {
-      log::Error("routing.config_reload_refused", {{"error", s.ToString()},
-                                                   {"config_version", (*config)->Current()->version}});
-    } else {
-      log::Info("routing.config_reloaded", {{"config_version", (*config)->Current()->version}});
-    }
-  });
+  routing::ExplainService explain(config->get());
+  auto grpc_server = StartGrpcServer(flags.grpc_listen, {&explain});
+  if (!grpc_server.ok()) ExitOnStartupError("--grpc_listen", grpc_server.status());
+
+  log::Info("config.loaded", {{"config_version", (*config)->Current()->version}});
+  runtime.WriteReadyFile({{"grpc_port", grpc_server->port}, {"http_port", (*http)->port()}});
+  runtime.WaitForStop([&] { ReloadProtocolConfig(**config); });
+  grpc_server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   (*consumer)->Stop();
   return 0;
 }

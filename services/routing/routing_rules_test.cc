@@ -132,6 +132,9 @@ struct RouteCase {
   std::map<std::string, std::string> inputs;  // exactly these
 };
 
+// gtest prints a parameter by name, not as raw bytes, in test listings.
+void PrintTo(const RouteCase& c, std::ostream* os) { *os << c.name; }
+
 class RouteTest : public ::testing::TestWithParam<RouteCase> {};
 
 TEST_P(RouteTest, DecidesByTheRule) {

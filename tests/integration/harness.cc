@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -108,8 +109,11 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
     }
+    std::string log = ReadFile(log_path);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
     return absl::UnavailableError(absl::StrCat(binary, exited ? " exited" : " not ready in time",
-                                               " during start-up; its log:\n", ReadFile(log_path)));
+                                               " during start-up; its log:\n", log));
   }
   std::map<std::string, int> ports;
   static const std::regex kPort("\"([a-z_]+)\":([0-9]+)");
@@ -117,7 +121,7 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
   for (auto it = std::sregex_iterator(ready_json.begin(), ready_json.end(), kPort); it != std::sregex_iterator(); ++it) {
     ports[(*it)[1]] = std::stoi((*it)[2]);
   }
-  return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, log_path, std::move(ports)));
+  return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, dir, log_path, std::move(ports)));
 }
 
 int ServiceProcess::port(const std::string& name) const {
@@ -134,6 +138,10 @@ void ServiceProcess::Signal(int signal) {
   }
 }
 
-ServiceProcess::~ServiceProcess() { Signal(SIGTERM); }
+ServiceProcess::~ServiceProcess() {
+  Signal(SIGTERM);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
 
 }  // namespace csec::testing

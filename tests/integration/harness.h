@@ -36,7 +36,8 @@ struct StackEnv {
   std::string protocol_config() const { return source_dir + "/deploy/config/protocol.yaml"; }
 };
 
-// A service binary run as a child process; stopped with SIGTERM (or killed) on destruction.
+// A service binary run as a child process; stopped with SIGTERM (or killed) on destruction,
+// which also removes its temporary directory.
 class ServiceProcess {
  public:
   // Starts `binary` (a name in bin_dir) with the stack's Kafka and Redis and `extra_args`,
@@ -53,9 +54,10 @@ class ServiceProcess {
   std::string log_path() const { return log_path_; }
 
  private:
-  ServiceProcess(pid_t pid, std::string log_path, std::map<std::string, int> ports)
-      : pid_(pid), log_path_(std::move(log_path)), ports_(std::move(ports)) {}
+  ServiceProcess(pid_t pid, std::string dir, std::string log_path, std::map<std::string, int> ports)
+      : pid_(pid), dir_(std::move(dir)), log_path_(std::move(log_path)), ports_(std::move(ports)) {}
   pid_t pid_;
+  std::string dir_;  // ready file and log; removed with the process
   std::string log_path_;
   std::map<std::string, int> ports_;
 };

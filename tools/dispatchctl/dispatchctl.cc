@@ -4,8 +4,15 @@
 //       Reports a synthetic referral; prints the case id.
 //   dispatchctl await-routed --brokers 127.0.0.1:9092 --case CASE_ID [--timeout 60]
 //       Waits for the case's CaseRouted on csec.routing.v1 and prints it as JSON.
+//   dispatchctl route --explain --routing 127.0.0.1:50052 [--sample new|dcfs|probation|dual|nonparticipating]
+//       Asks routing which team, advocacy agency and hubs a sample referral would get, and by
+//       which rule and config version (RoutingService.Explain); prints the decision as JSON.
+//       Records nothing.
+//
+// Flags are `--name value` or `--name=value`; `--explain` is a flag without a value.
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -13,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
+#include "csec/dispatch/v1/routing_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/events.h"
 #include "services/common/ids.h"
@@ -26,7 +34,8 @@ int Usage() {
   std::fprintf(stderr,
                "usage:\n"
                "  dispatchctl report --intake HOST:PORT [--sample new|dcfs|probation|dual|nonparticipating] [--key K]\n"
-               "  dispatchctl await-routed --brokers HOST:PORT --case CASE_ID [--timeout SECONDS]\n");
+               "  dispatchctl await-routed --brokers HOST:PORT --case CASE_ID [--timeout SECONDS]\n"
+               "  dispatchctl route --explain --routing HOST:PORT [--sample new|dcfs|probation|dual|nonparticipating]\n");
   return 2;
 }
 
@@ -82,18 +91,57 @@ int AwaitRouted(std::map<std::string, std::string>& args) {
   return 0;
 }
 
+int RouteExplain(std::map<std::string, std::string>& args) {
+  // Only explaining exists: a decision that counts is made from a reported referral.
+  if (!args.count("explain") || args["routing"].empty()) return Usage();
+  auto kind = csec::tools::ParseSampleKind(args.count("sample") ? args["sample"] : "new");
+  if (!kind) return Usage();
+  csec::dispatch::v1::ExplainRequest request;
+  *request.mutable_referral() = csec::tools::SampleReferral(*kind, "explain", absl::Now()).referral();
+  // The rules never read who the youth is, so it is not sent.
+  request.mutable_referral()->mutable_youth()->clear_identity();
+  auto stub = csec::dispatch::v1::RoutingService::NewStub(
+      grpc::CreateChannel(args["routing"], grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  csec::dispatch::v1::ExplainResponse response;
+  grpc::Status status = stub->Explain(&context, request, &response);
+  if (!status.ok()) {
+    std::fprintf(stderr, "Explain failed: %d %s\n", status.error_code(), status.error_message().c_str());
+    return 1;
+  }
+  std::printf("%s", ToJson(response.decision()).c_str());
+  return 0;
+}
+
+// Flags that take no value.
+const std::set<std::string>& BareFlags() {
+  static const auto* flags = new std::set<std::string>{"explain"};
+  return *flags;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
   std::map<std::string, std::string> args;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  for (int i = 2; i < argc; ++i) {
     std::string name = argv[i];
     if (name.rfind("--", 0) != 0) return Usage();
-    args[name.substr(2)] = argv[i + 1];
+    name = name.substr(2);
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      args[name.substr(0, eq)] = name.substr(eq + 1);
+    } else if (BareFlags().count(name)) {
+      args[name] = "true";
+    } else if (i + 1 < argc) {
+      args[name] = argv[++i];
+    } else {
+      return Usage();  // a flag that needs a value, without one
+    }
   }
   if (command == "report") return Report(args);
   if (command == "await-routed") return AwaitRouted(args);
+  if (command == "route") return RouteExplain(args);
   return Usage();
 }

@@ -1,0 +1,33 @@
+#include "services/routing/explain_service.h"
+
+#include "services/common/grpc_server.h"
+#include "services/common/metrics.h"
+#include "services/routing/routing_rules.h"
+
+namespace csec::routing {
+
+using csec::dispatch::v1::CaseRouted;
+using csec::dispatch::v1::ExplainRequest;
+using csec::dispatch::v1::ExplainResponse;
+using csec::dispatch::v1::Referral;
+
+absl::StatusOr<CaseRouted> ExplainReferral(const ProtocolConfig& config, const Referral& referral) {
+  if (referral.source().station_id().empty()) {
+    return absl::InvalidArgumentError(
+        "referral.source.station_id is required: the rules route by the identifying station");
+  }
+  return DecideRoute(config, referral);
+}
+
+grpc::Status ExplainService::Explain(grpc::ServerContext* /*context*/, const ExplainRequest* request,
+                                     ExplainResponse* response) {
+  static Counter& explained =
+      Metrics::Get().GetCounter("csec_routing_explained_total", "Referrals explained without being recorded");
+  absl::StatusOr<CaseRouted> decision = ExplainReferral(*config_->Current(), request->referral());
+  if (!decision.ok()) return ToGrpcStatus(decision.status());
+  explained.Increment();
+  *response->mutable_decision() = *std::move(decision);
+  return grpc::Status::OK;
+}
+
+}  // namespace csec::routing
