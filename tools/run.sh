@@ -6,13 +6,15 @@
 #   tools/run.sh stop     # stop the services and the stack
 #   tools/run.sh status
 #
-# State, logs and addresses live in .stack/ (stack.env has KAFKA_BROKERS, REDIS_ADDR, INTAKE_GRPC).
+# State, logs and addresses live in .stack/ (stack.env has KAFKA_BROKERS, REDIS_ADDR, INTAKE_GRPC,
+# ROUTING_GRPC; each service's *.ready.json has its /metrics port).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="$root/.stack"
 bin="$root/build/bin"
 services=(intake routing)
 INTAKE_GRPC="${INTAKE_GRPC:-127.0.0.1:50051}"
+ROUTING_GRPC="${ROUTING_GRPC:-127.0.0.1:50052}"
 
 stop_services() {
   for s in "${services[@]}"; do
@@ -69,8 +71,8 @@ start_service() {  # name, extra flags...
 }
 
 start_service intake --grpc_listen="$INTAKE_GRPC"
-start_service routing
-{ echo "KAFKA_BROKERS=$KAFKA_BROKERS"; echo "REDIS_ADDR=$REDIS_ADDR"; echo "INTAKE_GRPC=$INTAKE_GRPC"; } >"$state/stack.env"
+start_service routing --grpc_listen="$ROUTING_GRPC"
+{ echo "KAFKA_BROKERS=$KAFKA_BROKERS"; echo "REDIS_ADDR=$REDIS_ADDR"; echo "INTAKE_GRPC=$INTAKE_GRPC"; echo "ROUTING_GRPC=$ROUTING_GRPC"; } >"$state/stack.env"
 
 echo "== stack up: Kafka $KAFKA_BROKERS, Redis $REDIS_ADDR, intake gRPC $INTAKE_GRPC"
 echo "== reporting a synthetic referral (LAPD 77th Street, youth with an open DCFS case)"

@@ -206,6 +206,10 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     props["auto.commit.interval.ms"] = "1000";
     props["auto.offset.reset"] = "earliest";
     props["isolation.level"] = "read_committed";
+    // A crashed member's partitions wait this long before another member takes them over:
+    // librdkafka's 45 s default would stall a case's routing that long after a crash.
+    props["session.timeout.ms"] = "10000";
+    props["heartbeat.interval.ms"] = "2000";
     for (const auto& [k, v] : options_.kafka.extra) props[k] = v;
     if (absl::Status s = SetAll(*conf, props); !s.ok()) return s;
     std::string err;
