@@ -25,14 +25,21 @@ Envelope NewEnvelope(const std::string& event_id, const std::string& case_id, co
   return e;
 }
 
+absl::StatusOr<Envelope> ParseEnvelope(const ConsumedMessage& m) {
+  Envelope envelope;
+  if (!envelope.ParseFromString(m.payload)) {
+    return absl::InvalidArgumentError("payload is not a csec.dispatch.v1.Envelope");
+  }
+  if (envelope.event_id().empty()) return absl::InvalidArgumentError("envelope.event_id is empty");
+  if (envelope.case_id().empty()) return absl::InvalidArgumentError("envelope.case_id is empty");
+  return envelope;
+}
+
 MessageHandler HandleEachEventOnce(RedisClient* redis, const std::string& consumer, EnvelopeHandler handle) {
   return [redis, consumer, handle = std::move(handle)](const ConsumedMessage& m) -> absl::Status {
-    Envelope envelope;
-    if (!envelope.ParseFromString(m.payload)) {
-      return absl::InvalidArgumentError("payload is not a csec.dispatch.v1.Envelope");
-    }
-    if (envelope.event_id().empty()) return absl::InvalidArgumentError("envelope.event_id is empty");
-    if (envelope.case_id().empty()) return absl::InvalidArgumentError("envelope.case_id is empty");
+    absl::StatusOr<Envelope> parsed = ParseEnvelope(m);
+    if (!parsed.ok()) return parsed.status();
+    const Envelope& envelope = *parsed;
     const std::string handled_key = absl::StrCat("csec:handled:", consumer, ":", envelope.event_id());
     absl::StatusOr<RedisReply> seen = redis->Command({"EXISTS", handled_key});
     if (!seen.ok()) return seen.status();

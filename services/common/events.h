@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/clock.h"
@@ -36,6 +37,10 @@ std::vector<std::string> ProjectedTopics();
 
 csec::dispatch::v1::Envelope NewEnvelope(const std::string& event_id, const std::string& case_id,
                                          const std::string& producer, absl::Time occurred_at);
+
+// Parses a consumed message as an Envelope with an event id and a case id; anything else is
+// InvalidArgument (so the consumer dead-letters it, with this reason).
+absl::StatusOr<csec::dispatch::v1::Envelope> ParseEnvelope(const ConsumedMessage& message);
 
 using EnvelopeHandler = std::function<absl::Status(const csec::dispatch::v1::Envelope&)>;
 

@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/events.h"
 #include "services/common/log.h"
 
 ABSL_FLAG(std::string, config, "deploy/config/protocol.yaml", "Protocol configuration (YAML)");
@@ -53,6 +54,26 @@ ServiceRuntime ServiceRuntime::Init(const std::string& service, int argc, char**
       .ensure_topics = absl::GetFlag(FLAGS_ensure_topics),
   };
   return runtime;
+}
+
+ServiceConnections ServiceRuntime::ConnectOrExit() const {
+  ServiceConnections c;
+  auto config = ProtocolConfigStore::Create(flags_.config_path);
+  if (!config.ok()) ExitOnStartupError("--config", config.status());
+  c.config = *std::move(config);
+  log::Info("config.loaded", {{"file", flags_.config_path}, {"config_version", c.config->Current()->version}});
+  auto redis = RedisClient::Connect(flags_.redis_address);
+  if (!redis.ok()) ExitOnStartupError("--redis", redis.status());
+  c.redis = *std::move(redis);
+  if (flags_.ensure_topics) {
+    if (absl::Status s = EnsureTopics(kafka(), AllTopics(), kTopicPartitions, 1); !s.ok()) {
+      ExitOnStartupError("--kafka_brokers", s);
+    }
+  }
+  auto producer = KafkaProducer::Create(kafka());
+  if (!producer.ok()) ExitOnStartupError("--kafka_brokers", producer.status());
+  c.producer = *std::move(producer);
+  return c;
 }
 
 void ServiceRuntime::WriteReadyFile(std::initializer_list<std::pair<std::string, int>> ports) const {

@@ -4,6 +4,7 @@
 //
 //   int main(int argc, char** argv) {
 //     ServiceRuntime runtime = ServiceRuntime::Init("routing", argc, argv);  // first thing
+//     ServiceConnections connections = runtime.ConnectOrExit();
 //     ... start consumers and servers ...
 //     runtime.WriteReadyFile({{"grpc_port", port}});
 //     runtime.WaitForStop([&] { config->Reload(); });
@@ -12,6 +13,7 @@
 #define CSEC_SERVICES_COMMON_SERVICE_RUNTIME_H_
 
 #include <functional>
+#include <memory>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -19,6 +21,7 @@
 #include "absl/status/status.h"
 #include "services/common/kafka.h"
 #include "services/common/protocol_config.h"
+#include "services/common/redis.h"
 
 namespace csec {
 
@@ -32,6 +35,13 @@ struct ServiceFlags {
   bool ensure_topics = true; // --ensure_topics: create missing topics at start (off under ACLs)
 };
 
+// What every service connects to at start-up; owned by main.
+struct ServiceConnections {
+  std::unique_ptr<ProtocolConfigStore> config;
+  std::unique_ptr<RedisClient> redis;
+  std::unique_ptr<KafkaProducer> producer;
+};
+
 class ServiceRuntime {
  public:
   // Parses flags, names the service in logs, blocks the signals that WaitForStop handles (so
@@ -41,6 +51,10 @@ class ServiceRuntime {
   const ServiceFlags& flags() const { return flags_; }
   const std::string& service() const { return service_; }
   KafkaSettings kafka() const { return {.brokers = flags_.kafka_brokers, .client_id = service_, .extra = {}}; }
+
+  // Loads the protocol config, connects to Redis, creates the csec topics (--ensure_topics)
+  // and the producer; on any failure logs which flag is wrong and exits.
+  ServiceConnections ConnectOrExit() const;
 
   // Writes {"name": value, ...} as JSON atomically to --ready_file, if given.
   void WriteReadyFile(std::initializer_list<std::pair<std::string, int>> ports) const;

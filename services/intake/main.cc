@@ -19,46 +19,31 @@ int main(int argc, char** argv) {
   ServiceRuntime runtime = ServiceRuntime::Init("intake", argc, argv);
   const ServiceFlags& flags = runtime.flags();
 
-  auto config = ProtocolConfigStore::Create(flags.config_path);
-  if (!config.ok()) ExitOnStartupError("--config", config.status());
-  auto redis = RedisClient::Connect(flags.redis_address);
-  if (!redis.ok()) ExitOnStartupError("--redis", redis.status());
-  if (flags.ensure_topics) {
-    if (absl::Status s = EnsureTopics(runtime.kafka(), AllTopics(), kTopicPartitions, 1); !s.ok()) {
-      ExitOnStartupError("--kafka_brokers", s);
-    }
-  }
-  auto producer = KafkaProducer::Create(runtime.kafka());
-  if (!producer.ok()) ExitOnStartupError("--kafka_brokers", producer.status());
+  ServiceConnections c = runtime.ConnectOrExit();
 
   // The projector: every event of every topic into its case. Adding is idempotent by event id,
   // so no separate once-only guard is needed.
-  intake::CaseStore projection(redis->get());
+  intake::CaseStore projection(c.redis.get());
   auto projector = KafkaConsumer::Start(
       {.kafka = runtime.kafka(), .group_id = absl::GetFlag(FLAGS_case_view_group), .topics = ProjectedTopics()},
-      producer->get(), [&](const ConsumedMessage& m) -> absl::Status {
-        csec::dispatch::v1::Envelope e;
-        if (!e.ParseFromString(m.payload)) return absl::InvalidArgumentError("payload is not a csec.dispatch.v1.Envelope");
-        if (e.event_id().empty() || e.case_id().empty()) {
-          return absl::InvalidArgumentError("envelope.event_id and envelope.case_id are required");
-        }
-        return projection.Add(e).status();
+      c.producer.get(), [&](const ConsumedMessage& m) -> absl::Status {
+        absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m);
+        return e.ok() ? projection.Add(*e).status() : e.status();
       });
   if (!projector.ok()) ExitOnStartupError("--kafka_brokers", projector.status());
 
-  intake::Intake intake(producer->get(), redis->get(), config->get(), &SystemClock::Get());
+  intake::Intake intake(c.producer.get(), c.redis.get(), c.config.get(), &SystemClock::Get());
   intake::IntakeGrpcService grpc_service(&intake);
   auto grpc_server = StartGrpcServer(flags.grpc_listen, {&grpc_service});
   if (!grpc_server.ok()) ExitOnStartupError("--grpc_listen", grpc_server.status());
   auto http = HttpServer::Start(flags.http_listen, [&] {
-    auto pong = (*redis)->Command({"PING"});
+    auto pong = c.redis->Command({"PING"});
     return pong.ok() ? absl::OkStatus() : pong.status();
   });
   if (!http.ok()) ExitOnStartupError("--http_listen", http.status());
 
-  log::Info("config.loaded", {{"config_version", (*config)->Current()->version}});
   runtime.WriteReadyFile({{"grpc_port", grpc_server->port}, {"http_port", (*http)->port()}});
-  runtime.WaitForStop([&] { ReloadProtocolConfig(**config); });
+  runtime.WaitForStop([&] { ReloadProtocolConfig(*c.config); });
   grpc_server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   (*projector)->Stop();
   return 0;

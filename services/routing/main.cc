@@ -15,23 +15,12 @@ int main(int argc, char** argv) {
   using namespace csec;
   ServiceRuntime runtime = ServiceRuntime::Init("routing", argc, argv);
   const ServiceFlags& flags = runtime.flags();
+  ServiceConnections c = runtime.ConnectOrExit();
 
-  auto config = ProtocolConfigStore::Create(flags.config_path);
-  if (!config.ok()) ExitOnStartupError("--config", config.status());
-  auto redis = RedisClient::Connect(flags.redis_address);
-  if (!redis.ok()) ExitOnStartupError("--redis", redis.status());
-  if (flags.ensure_topics) {
-    if (absl::Status s = EnsureTopics(runtime.kafka(), AllTopics(), kTopicPartitions, 1); !s.ok()) {
-      ExitOnStartupError("--kafka_brokers", s);
-    }
-  }
-  auto producer = KafkaProducer::Create(runtime.kafka());
-  if (!producer.ok()) ExitOnStartupError("--kafka_brokers", producer.status());
-
-  routing::RoutingHandler handler(config->get(), producer->get(), &SystemClock::Get());
+  routing::RoutingHandler handler(c.config.get(), c.producer.get(), &SystemClock::Get());
   auto consumer = KafkaConsumer::Start(
-      {.kafka = runtime.kafka(), .group_id = "routing", .topics = {kIntakeTopic}}, producer->get(),
-      HandleEachEventOnce(redis->get(), "routing", [&](const auto& e) { return handler.Handle(e); }));
+      {.kafka = runtime.kafka(), .group_id = "routing", .topics = {kIntakeTopic}}, c.producer.get(),
+      HandleEachEventOnce(c.redis.get(), "routing", [&](const auto& e) { return handler.Handle(e); }));
   if (!consumer.ok()) ExitOnStartupError("--kafka_brokers", consumer.status());
 
   auto http = HttpServer::Start(flags.http_listen, [&]() -> absl::Status {
@@ -40,13 +29,12 @@ int main(int argc, char** argv) {
   });
   if (!http.ok()) ExitOnStartupError("--http_listen", http.status());
 
-  routing::ExplainService explain(config->get());
+  routing::ExplainService explain(c.config.get());
   auto grpc_server = StartGrpcServer(flags.grpc_listen, {&explain});
   if (!grpc_server.ok()) ExitOnStartupError("--grpc_listen", grpc_server.status());
 
-  log::Info("config.loaded", {{"config_version", (*config)->Current()->version}});
   runtime.WriteReadyFile({{"grpc_port", grpc_server->port}, {"http_port", (*http)->port()}});
-  runtime.WaitForStop([&] { ReloadProtocolConfig(**config); });
+  runtime.WaitForStop([&] { ReloadProtocolConfig(*c.config); });
   grpc_server->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   (*consumer)->Stop();
   return 0;

@@ -1,0 +1,41 @@
+// What every benchmark under tools/bench/ shares: flag parsing, percentiles, and the setup
+// block each one prints first, because a figure means nothing without the machine it ran on.
+//
+//   std::map<std::string, std::string> flags;
+//   if (!csec::bench::ParseFlags(argc, argv, flags)) return Usage();
+//   csec::bench::PrintSetup("referral_bench", {{"N", "500"}, {"C", "4"}});
+//   double p95 = csec::bench::Percentile(sorted_ms, 95);
+#ifndef CSEC_TOOLS_BENCH_BENCH_COMMON_H_
+#define CSEC_TOOLS_BENCH_BENCH_COMMON_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace csec::bench {
+
+// `--name value` or `--name=value`, after argv[0]. False on anything else.
+bool ParseFlags(int argc, char** argv, std::map<std::string, std::string>& flags);
+
+// The flag's value, or the environment variable's, or `fallback`.
+std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name,
+                      const char* env_var, const std::string& fallback);
+
+// Prints "== <bench>" and the machine, build and run parameters, one "key: value" a line:
+// date, CPU model and count, memory, OS, kernel, compiler, build type; then `run`, the bench's
+// own parameters and whatever else it depends on (e.g. the Kafka version).
+void PrintSetup(const std::string& bench, const std::vector<std::pair<std::string, std::string>>& run);
+
+// The Kafka broker version the stack runs, as pinned in tools/kafka/pom.xml.
+std::string KafkaVersion();
+
+// Nearest-rank percentile of an ascending-sorted, non-empty sample; p in (0, 100].
+double Percentile(const std::vector<double>& sorted, double p);
+
+// "p50 1.23  p95 4.56  p99 7.89  max 9.99" for an ascending-sorted, non-empty sample.
+std::string Summary(const std::vector<double>& sorted);
+
+}  // namespace csec::bench
+
+#endif  // CSEC_TOOLS_BENCH_BENCH_COMMON_H_
