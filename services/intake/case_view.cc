@@ -7,8 +7,6 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/common/clock.h"
 
 namespace csec::intake {
@@ -26,19 +24,6 @@ using csec::dispatch::v1::PlacementRecorded;
 using google::protobuf::Timestamp;
 
 std::tuple<int64_t, int32_t> TimeKey(const Timestamp& t) { return {t.seconds(), t.nanos()}; }
-
-// The envelope's bytes, serialized deterministically: the last tie-break between two copies of
-// one event id, so that which copy wins never depends on the input order.
-std::string DeterministicBytes(const Envelope& e) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    e.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 // When a fact happened: its own time, or the envelope's if the fact carries none.
 absl::Time FactTime(bool has_own, const Timestamp& own, const Envelope& e) {
@@ -89,27 +74,17 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events,
     return !e.case_id().empty() && e.case_id() != case_id;
   });
 
-  // Dedupe by event id. Copies of one id are ordered by occurred_at, then bytes; the first wins.
-  std::sort(events.begin(), events.end(), [](const Envelope& a, const Envelope& b) {
-    if (a.event_id() != b.event_id()) return a.event_id() < b.event_id();
-    if (TimeKey(a.occurred_at()) != TimeKey(b.occurred_at())) {
-      return TimeKey(a.occurred_at()) < TimeKey(b.occurred_at());
-    }
-    return DeterministicBytes(a) < DeterministicBytes(b);
-  });
-  events.erase(std::unique(events.begin(), events.end(),
-                           [](const Envelope& a, const Envelope& b) {
-                             return a.event_id() == b.event_id();
-                           }),
-               events.end());
-
-  // Event order: occurred_at, ties broken by event id (now unique, so this is a total order).
+  // Order: occurred_at, ties broken by event id, so the view never depends on the order the
+  // events were read in. The store keys events by id; a repeated id (a copy) is dropped.
   std::sort(events.begin(), events.end(), [](const Envelope& a, const Envelope& b) {
     if (TimeKey(a.occurred_at()) != TimeKey(b.occurred_at())) {
       return TimeKey(a.occurred_at()) < TimeKey(b.occurred_at());
     }
     return a.event_id() < b.event_id();
   });
+  events.erase(std::unique(events.begin(), events.end(),
+                           [](const Envelope& a, const Envelope& b) { return a.event_id() == b.event_id(); }),
+               events.end());
 
   CaseView view;
   view.set_case_id(case_id);

@@ -497,17 +497,6 @@ TEST(CaseViewTest, DuplicateEventIdsCountOnce) {
   EXPECT_EQ(view.arrivals_size(), 1);
 }
 
-TEST(CaseViewTest, DivergentCopiesOfOneEventIdResolveTheSameWhateverTheOrder) {
-  // Should never happen; if it does, the same copy wins in any order.
-  Envelope first = Arrival("ev-a", kResponder, kT0 + absl::Minutes(20));
-  Envelope second = first;
-  second.mutable_arrival_recorded()->set_person_id("someone-else");
-  const CaseView ab = BuildCaseView(kCase, {Referral(), first, second}, Config(), kT0);
-  const CaseView ba = BuildCaseView(kCase, {second, Referral(), first}, Config(), kT0);
-  EXPECT_EQ(ab.version(), 2);
-  EXPECT_TRUE(SameView(ab, ba)) << ab.DebugString() << "\n" << ba.DebugString();
-}
-
 TEST(CaseViewTest, EventsOfAnotherCaseAreIgnored) {
   Envelope stray = Arrival("ev-stray", kResponder, kT0 + absl::Minutes(20));
   stray.set_case_id("case-2");

@@ -82,8 +82,9 @@ std::string KafkaVersion() {
 
 bool ParseFlags(int argc, char** argv, std::map<std::string, std::string>& flags) {
   for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    if (!absl::ConsumePrefix(&name, "--")) return false;
+    absl::string_view arg = argv[i];
+    if (!absl::ConsumePrefix(&arg, "--")) return false;
+    std::string name(arg);
     if (size_t eq = name.find('='); eq != std::string::npos) {
       flags[name.substr(0, eq)] = name.substr(eq + 1);
     } else if (i + 1 < argc) {
@@ -118,7 +119,7 @@ void PrintSetup(const std::string& bench, const std::vector<std::pair<std::strin
   };
   lines.insert(lines.end(), run.begin(), run.end());
   std::printf("== %s\n", bench.c_str());
-  for (const auto& [key, value] : lines) std::printf("%-14s %s\n", (key + ":").c_str(), value.c_str());
+  for (const auto& [key, value] : lines) std::printf("%-16s%s\n", (key + ":").c_str(), value.c_str());
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {
