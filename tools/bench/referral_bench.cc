@@ -3,7 +3,7 @@
 //
 //   source .stack/stack.env   # after tools/run.sh; tools/bench/run.sh does both
 //   build/bin/referral_bench [--intake HOST:PORT] [--brokers HOST:PORT] [--n 500] [--concurrency 4]
-//                            [--timeout SECONDS]
+//                            [--warmup 5] [--timeout SECONDS]
 //
 // Sends N synthetic referrals (cycling through the sample kinds) from C concurrent callers and
 // measures:
@@ -12,7 +12,8 @@
 //   - end to end: from sending the report until its CaseRouted is read from csec.routing.v1 by
 //     a consumer of our own (started, assigned and caught up before the first timed report).
 // --intake and --brokers default to $INTAKE_GRPC and $KAFKA_BROKERS. --timeout bounds the wait
-// for the last CaseRouted after the last report was answered (default 120 s).
+// for the last CaseRouted after the last report was answered (default 120 s). --warmup
+// referrals (default 5, one of each kind) are sent, routed and read first, untimed.
 // Exits 1 if a report failed or a CaseRouted did not arrive: a figure from a broken run is no
 // figure.
 #include <librdkafka/rdkafkacpp.h>
@@ -29,6 +30,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -52,7 +54,7 @@ constexpr SampleKind kKinds[] = {SampleKind::kNewToBoth, SampleKind::kOpenDcfs, 
 int Usage() {
   std::fprintf(stderr,
                "usage: referral_bench [--intake HOST:PORT] [--brokers HOST:PORT] [--n 500] [--concurrency 4] "
-               "[--timeout SECONDS]\n"
+               "[--warmup 5] [--timeout SECONDS]\n"
                "  --intake and --brokers default to $INTAKE_GRPC and $KAFKA_BROKERS (.stack/stack.env)\n");
   return 2;
 }
@@ -115,11 +117,17 @@ struct Report {
 
 // One agency system: its own channel and connection. GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL keeps
 // gRPC from quietly sharing one TCP connection among all callers of the process.
-std::unique_ptr<csec::dispatch::v1::IntakeService::Stub> NewCaller(const std::string& intake) {
+using Caller = std::unique_ptr<csec::dispatch::v1::IntakeService::Stub>;
+
+// Connected before returning, so no timed report pays for setting up the connection.
+absl::StatusOr<Caller> NewCaller(const std::string& intake) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return csec::dispatch::v1::IntakeService::NewStub(
-      grpc::CreateCustomChannel(intake, grpc::InsecureChannelCredentials(), args));
+  auto channel = grpc::CreateCustomChannel(intake, grpc::InsecureChannelCredentials(), args);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to intake at ", intake));
+  }
+  return csec::dispatch::v1::IntakeService::NewStub(channel);
 }
 
 Report Send(csec::dispatch::v1::IntakeService::Stub& stub, SampleKind kind, const std::string& key) {
@@ -143,6 +151,23 @@ Report Send(csec::dispatch::v1::IntakeService::Stub& stub, SampleKind kind, cons
   return r;
 }
 
+// Sends `n` referrals, cycling through the kinds; each caller has a thread that takes the
+// next referral number until all are sent.
+std::vector<Report> SendAll(std::vector<Caller>& callers, int n, const std::string& key_prefix) {
+  std::vector<Report> reports(n);
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (Caller& caller : callers) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) {
+        reports[i] = Send(*caller, kKinds[i % std::size(kKinds)], absl::StrCat(key_prefix, i));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return reports;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,12 +175,13 @@ int main(int argc, char** argv) {
   if (!csec::bench::ParseFlags(argc, argv, flags)) return Usage();
   const std::string intake = csec::bench::FlagOrEnv(flags, "intake", "INTAKE_GRPC", "");
   const std::string brokers = csec::bench::FlagOrEnv(flags, "brokers", "KAFKA_BROKERS", "");
-  int n = 0, concurrency = 0, timeout_s = 0;
+  int n = 0, concurrency = 0, timeout_s = 0, warmup_n = 0;
   if (intake.empty() || brokers.empty() ||
       !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "n", nullptr, "500"), &n) ||
+      !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "warmup", nullptr, "5"), &warmup_n) ||
       !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "concurrency", nullptr, "4"), &concurrency) ||
       !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "timeout", nullptr, "120"), &timeout_s) || n < 1 ||
-      concurrency < 1 || timeout_s < 1) {
+      concurrency < 1 || timeout_s < 1 || warmup_n < 1) {
     return Usage();
   }
 
@@ -167,6 +193,7 @@ int main(int argc, char** argv) {
                                                 {"brokers", brokers},
                                                 {"N", absl::StrCat(n)},
                                                 {"C", absl::StrCat(concurrency)},
+                                                {"warm-up", absl::StrCat(warmup_n, " referrals, untimed")},
                                             });
   std::fflush(stdout);
 
@@ -200,14 +227,24 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Warm-up, untimed: one referral of each kind, routed and read back. It opens the
-  // connections, and by the time its CaseRouted events are read the consumer has (in practice)
-  // read past the topic's backlog, so the timed reports do not queue behind old events.
+  std::vector<Caller> callers;
+  for (int c = 0; c < concurrency; ++c) {
+    absl::StatusOr<Caller> caller = NewCaller(intake);
+    if (!caller.ok()) {
+      std::fprintf(stderr, "referral_bench: %s\n", std::string(caller.status().message()).c_str());
+      return 1;
+    }
+    callers.push_back(*std::move(caller));
+  }
+
+  // Warm-up, untimed, routed and read back: it wakes the services' paths, and by the time its
+  // CaseRouted events are read the consumer has (in practice) read past the topic's backlog,
+  // so timed reports do not queue behind old events. A larger --warmup also warms the broker's
+  // JVM, which is what a long-running broker looks like (see README.md).
   {
-    auto stub = NewCaller(intake);
+    std::vector<Report> warmup = SendAll(callers, warmup_n, absl::StrCat("bench-", run_id, "-warmup-"));
     std::vector<std::string> case_ids;
-    for (size_t k = 0; k < std::size(kKinds); ++k) {
-      Report r = Send(*stub, kKinds[k], absl::StrCat("bench-", run_id, "-warmup-", k));
+    for (const Report& r : warmup) {
       if (!r.ok) {
         std::fprintf(stderr, "referral_bench: warm-up report failed: %s\n", r.error.c_str());
         return 1;
@@ -221,20 +258,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  // The timed run: C callers take the next referral number until N are sent.
-  std::vector<Report> reports(n);
-  std::atomic<int> next{0};
-  std::vector<std::thread> callers;
   const Clock::time_point start = Clock::now();
-  for (int c = 0; c < concurrency; ++c) {
-    callers.emplace_back([&] {
-      auto stub = NewCaller(intake);
-      for (int i = next++; i < n; i = next++) {
-        reports[i] = Send(*stub, kKinds[i % std::size(kKinds)], absl::StrCat("bench-", run_id, "-", i));
-      }
-    });
-  }
-  for (std::thread& t : callers) t.join();
+  const std::vector<Report> reports = SendAll(callers, n, absl::StrCat("bench-", run_id, "-"));
   const Clock::time_point all_answered = Clock::now();
 
   std::vector<std::string> case_ids;
@@ -253,11 +278,14 @@ int main(int argc, char** argv) {
 
   // End to end, and the part of it after intake answered (routing's share plus the read).
   std::vector<double> e2e_ms, after_answer_ms;
+  Clock::time_point first_routed = Clock::time_point::max(), last_routed = Clock::time_point::min();
   for (const Report& r : reports) {
     Clock::time_point at;
     if (!r.ok || !routed.Find(r.case_id, &at)) continue;
     e2e_ms.push_back(Ms(at - r.sent));
     after_answer_ms.push_back(Ms(at - r.answered));
+    first_routed = std::min(first_routed, at);
+    last_routed = std::max(last_routed, at);
   }
   std::sort(report_ms.begin(), report_ms.end());
   std::sort(e2e_ms.begin(), e2e_ms.end());
@@ -277,6 +305,13 @@ int main(int argc, char** argv) {
   if (!e2e_ms.empty()) {
     std::printf("end-to-end ms:       %s\n", csec::bench::Summary(e2e_ms).c_str());
     std::printf("  after answer ms:   %s\n", csec::bench::Summary(after_answer_ms).c_str());
+    // When this stays below the report throughput, routing is the bottleneck: this is its
+    // capacity, and end-to-end latency is mostly time spent queued for it.
+    const double routed_s = std::chrono::duration<double>(last_routed - first_routed).count();
+    if (e2e_ms.size() > 1 && routed_s > 0) {
+      std::printf("CaseRouted rate:     %.0f/s (first to last read)\n",
+                  static_cast<double>(e2e_ms.size() - 1) / routed_s);
+    }
   }
   return (case_ids.size() == static_cast<size_t>(n) && arrived == case_ids.size()) ? 0 : 1;
 }
