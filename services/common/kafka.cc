@@ -405,6 +405,8 @@ absl::Status EnsureTopics(const KafkaSettings& settings, const std::vector<std::
   return result;
 }
 
+std::string KafkaClientVersion() { return RdKafka::version_str(); }
+
 absl::Status ScanTopic(const KafkaSettings& settings, const std::string& topic, absl::Duration timeout,
                        bool stop_at_end, const std::function<bool(const ConsumedMessage&)>& visit) {
   const absl::Time deadline = absl::Now() + timeout;

@@ -111,6 +111,9 @@ class KafkaConsumer {
 absl::Status EnsureTopics(const KafkaSettings& settings, const std::vector<std::string>& topics,
                           int partitions, int replication_factor, absl::Duration timeout = absl::Seconds(30));
 
+// librdkafka's version, e.g. "2.0.2", for tools that print the setup they ran on.
+std::string KafkaClientVersion();
+
 // Reads every partition of `topic` from its beginning, outside any consumer group, calling
 // `visit` for each message. Stops when `visit` returns false (found what it looked for), or
 // with `stop_at_end` once the partitions' ends as of the call are reached; otherwise

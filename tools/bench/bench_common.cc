@@ -80,22 +80,6 @@ std::string KafkaVersion() {
   return absl::StrCat(pom.substr(at, pom.find('<', at) - at), " (tools/kafka/pom.xml)");
 }
 
-bool ParseFlags(int argc, char** argv, std::map<std::string, std::string>& flags) {
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (!absl::ConsumePrefix(&arg, "--")) return false;
-    std::string name(arg);
-    if (size_t eq = name.find('='); eq != std::string::npos) {
-      flags[name.substr(0, eq)] = name.substr(eq + 1);
-    } else if (i + 1 < argc) {
-      flags[name] = argv[++i];
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name,
                       const char* env_var, const std::string& fallback) {
   if (auto it = flags.find(name); it != flags.end()) return it->second;

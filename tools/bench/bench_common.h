@@ -1,8 +1,8 @@
-// What every benchmark under tools/bench/ shares: flag parsing, percentiles, and the setup
+// What every benchmark under tools/bench/ shares: flags from the environment, percentiles, and the setup
 // block each one prints first, because a figure means nothing without the machine it ran on.
 //
 //   std::map<std::string, std::string> flags;
-//   if (!csec::bench::ParseFlags(argc, argv, flags)) return Usage();
+//   if (!csec::tools::ParseFlags(argc, argv, 1, {}, flags)) return Usage();
 //   csec::bench::PrintSetup("referral_bench", {{"N", "500"}, {"C", "4"}});
 //   double p95 = csec::bench::Percentile(sorted_ms, 95);
 #ifndef CSEC_TOOLS_BENCH_BENCH_COMMON_H_
@@ -14,9 +14,6 @@
 #include <vector>
 
 namespace csec::bench {
-
-// `--name value` or `--name=value`, after argv[0]. False on anything else.
-bool ParseFlags(int argc, char** argv, std::map<std::string, std::string>& flags);
 
 // The flag's value, or the environment variable's, or `fallback`.
 std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name,

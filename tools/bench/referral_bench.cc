@@ -16,7 +16,6 @@
 // referrals (default 5, one of each kind) are sent, routed and read first, untimed.
 // Exits 1 if a report failed or a CaseRouted did not arrive: a figure from a broken run is no
 // figure.
-#include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -41,6 +40,7 @@
 #include "services/common/ids.h"
 #include "services/common/kafka.h"
 #include "tools/bench/bench_common.h"
+#include "tools/cli_flags.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
 namespace {
@@ -172,7 +172,7 @@ std::vector<Report> SendAll(std::vector<Caller>& callers, int n, const std::stri
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags;
-  if (!csec::bench::ParseFlags(argc, argv, flags)) return Usage();
+  if (!csec::tools::ParseFlags(argc, argv, 1, {}, flags)) return Usage();
   const std::string intake = csec::bench::FlagOrEnv(flags, "intake", "INTAKE_GRPC", "");
   const std::string brokers = csec::bench::FlagOrEnv(flags, "brokers", "KAFKA_BROKERS", "");
   int n = 0, concurrency = 0, timeout_s = 0, warmup_n = 0;
@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
 
   csec::bench::PrintSetup("referral_bench", {
                                                 {"kafka", csec::bench::KafkaVersion()},
-                                                {"librdkafka", RdKafka::version_str()},
+                                                {"librdkafka", csec::KafkaClientVersion()},
                                                 {"grpc", grpc::Version()},
                                                 {"intake", intake},
                                                 {"brokers", brokers},

@@ -20,6 +20,7 @@
 #include "services/common/protocol_config.h"
 #include "services/routing/routing_rules.h"
 #include "tools/bench/bench_common.h"
+#include "tools/cli_flags.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
 namespace {
@@ -62,7 +63,7 @@ Rate Measure(const csec::ProtocolConfig& config, const std::vector<Referral>& re
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags;
-  if (!csec::bench::ParseFlags(argc, argv, flags)) return Usage();
+  if (!csec::tools::ParseFlags(argc, argv, 1, {}, flags)) return Usage();
   const std::string config_path =
       csec::bench::FlagOrEnv(flags, "config", nullptr, CSEC_SOURCE_DIR "/deploy/config/protocol.yaml");
   double seconds = 0;

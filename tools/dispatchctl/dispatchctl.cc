@@ -24,6 +24,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/common/events.h"
 #include "services/common/ids.h"
+#include "tools/cli_flags.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
 namespace {
@@ -114,32 +115,13 @@ int RouteExplain(std::map<std::string, std::string>& args) {
   return 0;
 }
 
-// Flags that take no value.
-const std::set<std::string>& BareFlags() {
-  static const auto* flags = new std::set<std::string>{"explain"};
-  return *flags;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
   std::map<std::string, std::string> args;
-  for (int i = 2; i < argc; ++i) {
-    std::string name = argv[i];
-    if (name.rfind("--", 0) != 0) return Usage();
-    name = name.substr(2);
-    if (size_t eq = name.find('='); eq != std::string::npos) {
-      args[name.substr(0, eq)] = name.substr(eq + 1);
-    } else if (BareFlags().count(name)) {
-      args[name] = "true";
-    } else if (i + 1 < argc) {
-      args[name] = argv[++i];
-    } else {
-      return Usage();  // a flag that needs a value, without one
-    }
-  }
+  if (!csec::tools::ParseFlags(argc, argv, 2, {"explain"}, args)) return Usage();
   if (command == "report") return Report(args);
   if (command == "await-routed") return AwaitRouted(args);
   if (command == "route") return RouteExplain(args);
