@@ -64,6 +64,23 @@ absl::StatusOr<std::string> Intake::CaseKey(const std::string& case_id) {
   return key->str;
 }
 
+absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, absl::string_view retry_key) {
+  absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), envelope.SerializeAsString());
+  if (acked.ok()) return acked;
+  log::Error("intake.kafka_unavailable", {{"case_id", envelope.case_id()}, {"error", acked.ToString()}});
+  return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", what,
+                                             ", so it is not recorded; retry with the same ", retry_key, " (",
+                                             acked.message(), ")"));
+}
+
+void Intake::AddToCaseView(const Envelope& envelope) {
+  // Read-your-writes: the case exists for GetCase and later facts as soon as we answer. If
+  // this fails, the projector adds the same event from Kafka shortly.
+  if (absl::StatusOr<bool> added = cases_.Add(envelope); !added.ok()) {
+    log::Warn("intake.case_view_lagging", {{"case_id", envelope.case_id()}, {"error", added.status().ToString()}});
+  }
+}
+
 absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const ReportIdentificationRequest& request) {
   if (absl::Status valid = ValidateReport(request, clock_->Now()); !valid.ok()) {
     Refused().Increment();
@@ -107,12 +124,7 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
   if (!sealed.ok()) return sealed.status();
   *received->mutable_sealed_identity() = *std::move(sealed);
 
-  if (absl::Status acked = producer_->Produce(kIntakeTopic, case_id, envelope.SerializeAsString()); !acked.ok()) {
-    log::Error("intake.kafka_unavailable", {{"case_id", case_id}, {"error", acked.ToString()}});
-    return absl::UnavailableError(absl::StrCat(
-        "Kafka did not acknowledge the referral, so it is not recorded; retry with the same idempotency_key (",
-        acked.message(), ")"));
-  }
+  if (absl::Status published = Publish(envelope, "referral", "idempotency_key"); !published.ok()) return published;
   // Remembered only now that Kafka has it; kept 400 days, past any retry window.
   if (absl::StatusOr<RedisReply> remembered = redis_->Command({"SET", idem_key, fingerprint, "EX", "34560000"});
       !remembered.ok()) {
@@ -120,11 +132,7 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
     // downstream. So this is worth a warning, not a failure.
     log::Warn("intake.idempotency_not_remembered", {{"case_id", case_id}, {"error", remembered.status().ToString()}});
   }
-  // Read-your-writes: the case exists for GetCase and later facts as soon as we answer. If
-  // this fails, the projector adds the same event from Kafka shortly.
-  if (absl::StatusOr<bool> added = cases_.Add(envelope); !added.ok()) {
-    log::Warn("intake.case_view_lagging", {{"case_id", case_id}, {"error", added.status().ToString()}});
-  }
+  AddToCaseView(envelope);
   Reported().Increment();
   log::Info("intake.referral_reported", {{"case_id", case_id}, {"event_id", event_id},
                                          {"station_id", source.station_id()}});
@@ -155,15 +163,8 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_request_id(request_id);
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
-  if (absl::Status acked = producer_->Produce(kIntakeTopic, case_id, envelope.SerializeAsString()); !acked.ok()) {
-    log::Error("intake.kafka_unavailable", {{"case_id", case_id}, {"error", acked.ToString()}});
-    return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", fact,
-                                               ", so it is not recorded; retry with the same request_id (",
-                                               acked.message(), ")"));
-  }
-  if (absl::StatusOr<bool> added = cases_.Add(envelope); !added.ok()) {
-    log::Warn("intake.case_view_lagging", {{"case_id", case_id}, {"error", added.status().ToString()}});
-  }
+  if (absl::Status published = Publish(envelope, fact, "request_id"); !published.ok()) return published;
+  AddToCaseView(envelope);
   log::Info("intake.fact_recorded", {{"case_id", case_id}, {"event_id", response.event_id()}, {"fact", fact}});
   return response;
 }

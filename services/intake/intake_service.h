@@ -54,6 +54,11 @@ class Intake {
 
  private:
   absl::StatusOr<std::string> CaseKey(const std::string& case_id);
+  // Produces to csec.intake.v1 and waits for the acknowledgement; Unavailable (telling the
+  // caller to retry with the same `retry_key`) when Kafka did not take `what`.
+  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, absl::string_view what,
+                       absl::string_view retry_key);
+  void AddToCaseView(const csec::dispatch::v1::Envelope& envelope);
   // The path every fact takes; `set_body` puts the fact into the envelope.
   absl::StatusOr<FactResponse> RecordFact(absl::string_view fact, const std::string& request_id,
                                           const std::string& case_id, absl::Status valid,
