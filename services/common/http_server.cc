@@ -1,21 +1,156 @@
 #include "services/common/http_server.h"
 
-#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <functional>
+#include <map>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
-#include "services/common/log.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "services/common/metrics.h"
 
 namespace csec {
+namespace {
+
+constexpr char kTextPlain[] = "text/plain; charset=utf-8";
+constexpr char kPrometheusText[] = "text/plain; version=0.0.4; charset=utf-8";
+// Requests in flight when the server stops get this long to finish before being cut off.
+constexpr absl::Duration kStopGrace = absl::Seconds(1);
+
+// Calls `fn(descriptor, inode)` for every connection this process accepted on TCP `port`.
+//
+// Why this exists: cpp-httplib 0.11 serves each connection on a pool thread with only
+// per-read and per-write timeouts, and offers no hook to the accepted sockets, so a client
+// that trickles a byte at a time keeps its thread (and Server::stop()'s join) forever. The
+// sockets are found through /proc/self/fd instead. Each descriptor is dup'ed first, so the
+// checks and the shutdown(2) concern the same socket even if the worker closes the original
+// number meanwhile and it is reused. Without /proc this finds nothing and only the timeouts
+// apply.
+void ForEachAcceptedConnection(int port, const std::function<void(int fd, ino_t inode)>& fn) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  std::vector<int> fds;
+  while (dirent* entry = readdir(dir)) {
+    int fd;
+    if (absl::SimpleAtoi(entry->d_name, &fd) && fd != dirfd(dir)) fds.push_back(fd);
+  }
+  closedir(dir);
+  for (int fd : fds) {
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) continue;
+    struct stat st;
+    int listening = 1;
+    socklen_t listening_len = sizeof listening;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    // A connected (not listening) TCP socket whose local end is our port: one we accepted.
+    // Our own process's connections *to* the server have an ephemeral local port instead.
+    bool accepted = fstat(own, &st) == 0 && S_ISSOCK(st.st_mode) &&
+                    getsockopt(own, SOL_SOCKET, SO_ACCEPTCONN, &listening, &listening_len) == 0 && !listening &&
+                    getsockname(own, reinterpret_cast<sockaddr*>(&local), &local_len) == 0 &&
+                    getpeername(own, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0;
+    if (accepted) {
+      int local_port = -1;
+      if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+      if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+      if (local_port == port) fn(own, st.st_ino);
+    }
+    close(own);
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const HealthState* health, const HttpServerOptions& options) : health(health), options(options) {}
+
+  void Configure();
+  // Shuts down connections open for max_connection_age or more; runs on `reaper`.
+  void ReapOldConnections();
+
+  const HealthState* health;
+  const HttpServerOptions options;
+  httplib::Server server;
+  int port = 0;
+  std::thread listener;                  // runs server.listen_after_bind()
+  absl::Notification listener_done;
+  std::thread reaper;                    // runs ReapOldConnections() until stop_reaper
+  absl::Notification stop_reaper;
+  std::map<ino_t, absl::Time> first_seen;  // reaper thread only
+};
+
+void HttpServer::Impl::Configure() {
+  const int threads = std::max(1, options.threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.set_read_timeout(absl::ToChronoMicroseconds(options.read_timeout));
+  server.set_write_timeout(absl::ToChronoMicroseconds(options.write_timeout));
+  // httplib's default is SO_REUSEPORT, which lets a second process (a service started twice)
+  // share the port silently instead of failing; SO_REUSEADDR alone still allows a quick restart.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  server.set_keep_alive_max_count(1);      // one request per connection: see the header
+  server.set_payload_max_length(64 << 10);  // nothing here takes a body
+
+  server.Get("/livez", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", kTextPlain); });
+  auto ready = [health = health](const httplib::Request&, httplib::Response& res) {
+    absl::Status status = health != nullptr ? health->Ready() : absl::OkStatus();
+    if (status.ok()) {
+      res.set_content("ready\n", kTextPlain);
+    } else {
+      res.status = 503;
+      res.set_content(absl::StrCat(status.message(), "\n"), kTextPlain);
+    }
+  };
+  server.Get("/readyz", ready);
+  server.Get("/healthz", ready);
+  server.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(Metrics::Get().Render(), kPrometheusText);
+  });
+  // httplib answers unknown paths with an empty 404; say so in words. Also called for our own
+  // 503, whose body is already set.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        res.set_content(res.status == 404 ? std::string("not found\n") : absl::StrCat("HTTP ", res.status, "\n"),
+                        kTextPlain);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+}
+
+void HttpServer::Impl::ReapOldConnections() {
+  const absl::Duration interval =
+      std::clamp(options.max_connection_age / 4, absl::Milliseconds(10), absl::Seconds(1));
+  while (!stop_reaper.WaitForNotificationWithTimeout(interval)) {
+    absl::Time now = absl::Now();
+    std::map<ino_t, absl::Time> still_open;
+    ForEachAcceptedConnection(port, [&](int fd, ino_t inode) {
+      auto it = first_seen.find(inode);
+      absl::Time since = it == first_seen.end() ? now : it->second;
+      still_open.emplace(inode, since);
+      // The worker owns the descriptor and closes it; shutdown(2) just ends its reads and
+      // writes at once.
+      if (now - since >= options.max_connection_age) shutdown(fd, SHUT_RDWR);
+    });
+    first_seen = std::move(still_open);
+  }
+}
 
 absl::Status SplitHostPort(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
@@ -29,86 +164,57 @@ absl::Status SplitHostPort(const std::string& listen, std::string* host, int* po
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, HealthCheck health) {
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, const HealthState* health,
+                                                               const HttpServerOptions& options) {
   std::string host;
   int port = 0;
   if (absl::Status s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
-  if (host.empty() || host == "0.0.0.0") host = "0.0.0.0";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (host.empty()) host = "0.0.0.0";
+  // getaddrinfo may put ::1 first, and IPv4 clients of "localhost:port" would then find nobody.
   if (host == "localhost") host = "127.0.0.1";
-  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("listen address \"", listen, "\": host must be an IPv4 address"));
+  auto impl = std::make_unique<Impl>(health, options);
+  impl->Configure();
+  errno = 0;
+  int bound = port == 0 ? impl->server.bind_to_any_port(host) : (impl->server.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, errno != 0 ? ": " : "",
+                                               errno != 0 ? std::strerror(errno) : ""));
   }
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
-    std::string err = std::strerror(errno);
-    close(fd);
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", err));
+  impl->port = bound;
+  Impl* raw = impl.get();
+  impl->listener = std::thread([raw] {
+    raw->server.listen_after_bind();
+    raw->listener_done.Notify();
+  });
+  // httplib 0.11 ignores a stop() that comes before its listen loop runs, which would make the
+  // destructor wait forever; so return only once the loop runs. There is nothing to wait on
+  // but the flag, and it is set within microseconds.
+  while (!raw->server.is_running() && !raw->listener_done.HasBeenNotified()) absl::SleepFor(absl::Milliseconds(1));
+  if (raw->listener_done.HasBeenNotified()) {
+    raw->listener.join();
+    return absl::UnavailableError(absl::StrCat("cannot serve HTTP on ", listen, ": the listen loop ended at once"));
   }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return std::unique_ptr<HttpServer>(new HttpServer(fd, ntohs(addr.sin_port), std::move(health)));
+  impl->reaper = std::thread([raw] { raw->ReapOldConnections(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-HttpServer::HttpServer(int fd, int port, HealthCheck health)
-    : listen_fd_(fd), port_(port), health_(std::move(health)) {
-  thread_ = std::thread([this] { Serve(); });
-}
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
-  stopping_ = true;
-  thread_.join();
-  close(listen_fd_);
+  impl_->stop_reaper.Notify();
+  impl_->reaper.join();
+  // Closes the listening socket; the listen thread then drains the pool, joining its threads.
+  impl_->server.stop();
+  if (!impl_->listener_done.WaitForNotificationWithTimeout(kStopGrace)) {
+    // Someone is still connected (trickling, or not reading): end their connections until the
+    // pool is drained. Repeated, because queued connections are picked up one after another.
+    do {
+      ForEachAcceptedConnection(impl_->port, [](int fd, ino_t) { shutdown(fd, SHUT_RDWR); });
+    } while (!impl_->listener_done.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
+  }
+  impl_->listener.join();
 }
 
-void HttpServer::Serve() {
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    // A short poll so the destructor's flag is seen promptly.
-    if (poll(&p, 1, 200) <= 0) continue;
-    int conn = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) continue;
-    timeval timeout{2, 0};
-    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    HandleConnection(conn);
-    close(conn);
-  }
-}
-
-void HttpServer::HandleConnection(int conn) {
-  std::string request;
-  char buf[2048];
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
-    ssize_t n = recv(conn, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    request.append(buf, static_cast<size_t>(n));
-  }
-  int status = 404;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body = "not found\n";
-  if (absl::StartsWith(request, "GET /metrics ") || absl::StartsWith(request, "GET /metrics?")) {
-    status = 200;
-    content_type = "text/plain; version=0.0.4; charset=utf-8";
-    body = Metrics::Get().Render();
-  } else if (absl::StartsWith(request, "GET /healthz ")) {
-    absl::Status health = health_ ? health_() : absl::OkStatus();
-    status = health.ok() ? 200 : 503;
-    body = health.ok() ? "ok\n" : absl::StrCat(health.message(), "\n");
-  }
-  std::string response = absl::StrCat("HTTP/1.0 ", status, status == 200 ? " OK" : (status == 503 ? " Service Unavailable" : " Not Found"),
-                                      "\r\nContent-Type: ", content_type, "\r\nContent-Length: ", body.size(),
-                                      "\r\nConnection: close\r\n\r\n", body);
-  size_t sent = 0;
-  while (sent < response.size()) {
-    ssize_t n = send(conn, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-}
+int HttpServer::port() const { return impl_->port; }
 
 }  // namespace csec

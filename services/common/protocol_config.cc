@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/yaml_config.h"
@@ -110,6 +111,28 @@ std::optional<YamlMap> ParseRouting(YamlMap& root, ProtocolConfig& config) {
   return routing;
 }
 
+// The optional top-level `time_zone`. A name that is not a zone of the system's database is an
+// error, never a silent fall-back to UTC: every birthday and "next day" would shift with it.
+void ParseTimeZone(YamlMap& root, ProtocolConfig& config) {
+  const std::string name =
+      root.OptionalString("time_zone").value_or(std::string(kDefaultTimeZone));
+  // absl would also accept "localtime" (the machine's own zone) and file paths: the answer would
+  // then depend on the host the service runs on, so only zone names are taken.
+  if (name == "localtime" || absl::StartsWith(name, "/") || absl::StartsWith(name, "file:") ||
+      absl::StrContains(name, "..")) {
+    root.AddError("time_zone", absl::StrCat("must be an IANA time zone name such as ",
+                                            kDefaultTimeZone, ", got \"", name, "\""));
+    return;
+  }
+  if (!absl::LoadTimeZone(name, &config.time_zone)) {
+    root.AddError("time_zone",
+                  absl::StrCat("cannot load time zone \"", name,
+                               "\" from the system's time zone database (tzdata); expected an "
+                               "IANA name such as ",
+                               kDefaultTimeZone));
+  }
+}
+
 }  // namespace
 
 const Deadline* ProtocolConfig::FindDeadline(absl::string_view id) const {
@@ -145,6 +168,7 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
   config->file_name = std::string(file_name);
   config->version = VersionOf(yaml_text);
 
+  ParseTimeZone(*root, *config);
   ParseDeadlines(*root, *config);
 
   // Each list is read whole first, keeping the YAML maps, so that references can then be checked

@@ -124,10 +124,20 @@ struct RoutingSettings {
   std::string supervisor_id;
 };
 
+// The county's time zone when the file names none: the protocol is Los Angeles County's.
+inline constexpr absl::string_view kDefaultTimeZone = "America/Los_Angeles";
+
 struct ProtocolConfig {
   std::string file_name;
   // First 12 hex digits of the SHA-256 of the file's bytes: names the config a decision used.
   std::string version;
+
+  // Instants are UTC; calendar questions (a birthday, "same or next day", rotations) are
+  // answered in this zone. Key `time_zone`, an IANA name loaded from the system's time zone
+  // database; optional, kDefaultTimeZone when absent (so files written before the key, and
+  // test configs, keep loading). ParseProtocolConfig always sets it; a ProtocolConfig built by
+  // hand has absl's default, UTC.
+  absl::TimeZone time_zone;
 
   std::vector<Deadline> deadlines;  // in kAllDeadlineIds order
   std::vector<Agency> agencies;

@@ -292,8 +292,49 @@ INSTANTIATE_TEST_SUITE_P(
          "key 'routing.supervisor_id': is written more than once"},
         {"not_yaml", "escalate_to: [mart-supervisor]\n  soda", "escalate_to: [mart-supervisor\n  soda",
          "small.yaml: not valid YAML"},
+        {"unknown_time_zone", "routing:\n", "time_zone: America/Springfield\nrouting:\n",
+         R"(small.yaml: key 'time_zone': cannot load time zone "America/Springfield" from the )"
+         R"(system's time zone database (tzdata); expected an IANA name such as America/Los_Angeles)"},
+        {"time_zone_misspelt", "routing:\n", "time_zone: america/los angeles\nrouting:\n",
+         R"(key 'time_zone': cannot load time zone "america/los angeles")"},
+        {"time_zone_empty", "routing:\n", "time_zone: \"\"\nrouting:\n",
+         "key 'time_zone': must be a non-empty string"},
+        {"time_zone_not_a_string", "routing:\n", "time_zone: [America/Los_Angeles]\nrouting:\n",
+         "key 'time_zone': must be a non-empty string"},
+        {"time_zone_of_the_machine", "routing:\n", "time_zone: localtime\nrouting:\n",
+         R"(key 'time_zone': must be an IANA time zone name such as America/Los_Angeles, got "localtime")"},
+        {"time_zone_as_a_path", "routing:\n",
+         "time_zone: /usr/share/zoneinfo/America/Los_Angeles\nrouting:\n",
+         "key 'time_zone': must be an IANA time zone name"},
+        {"time_zone_written_twice", "routing:\n",
+         "time_zone: America/Los_Angeles\ntime_zone: UTC\nrouting:\n",
+         "key 'time_zone': is written more than once"},
     }),
     [](const ::testing::TestParamInfo<BrokenConfigCase>& info) { return info.param.name; });
+
+TEST(ProtocolConfigTest, TimeZoneDefaultsToLosAngelesWhenAbsent) {
+  auto config = ParseProtocolConfig(kSmallConfig, kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->time_zone.name(), "America/Los_Angeles");
+  // The zone really is Los Angeles, not UTC under that name: 05:00 UTC on New Year's Day is
+  // still New Year's Eve there.
+  const absl::Time new_year_utc =
+      absl::FromCivil(absl::CivilSecond(2026, 1, 1, 5, 0, 0), absl::UTCTimeZone());
+  EXPECT_EQ(absl::ToCivilDay(new_year_utc, (*config)->time_zone), absl::CivilDay(2025, 12, 31));
+}
+
+TEST(ProtocolConfigTest, TimeZoneIsRead) {
+  auto config =
+      ParseProtocolConfig(Break("routing:\n", "time_zone: America/New_York\nrouting:\n"), kFile);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->time_zone.name(), "America/New_York");
+  const absl::Time t = absl::FromCivil(absl::CivilSecond(2026, 1, 1, 4, 30, 0), absl::UTCTimeZone());
+  EXPECT_EQ(absl::ToCivilDay(t, (*config)->time_zone), absl::CivilDay(2025, 12, 31));
+
+  auto utc = ParseProtocolConfig(Break("routing:\n", "time_zone: UTC\nrouting:\n"), kFile);
+  ASSERT_TRUE(utc.ok()) << utc.status();
+  EXPECT_EQ(absl::ToCivilDay(t, (*utc)->time_zone), absl::CivilDay(2026, 1, 1));
+}
 
 TEST(ProtocolConfigTest, ErrorsCarryTheLineNumber) {
   auto config = ParseProtocolConfig(Break("minutes: 90", "minutes: abc"), kFile);
@@ -461,6 +502,12 @@ TEST(ShippedProtocolConfigTest, DeployConfigLoads) {
   EXPECT_EQ(c.FindArea("spa-1")->hub_ids.front(), "hub-high-desert");
   EXPECT_EQ(c.FindArea("spa-6")->hub_ids.front(), "hub-mlk");
   EXPECT_EQ(c.FindStation("lasd-transit-la-basin")->area_id, "spa-4");
+
+  // Birthdays and "next day" are answered on the county's calendar.
+  EXPECT_EQ(c.time_zone.name(), "America/Los_Angeles");
+  // The hotline is an agency: a referral it originates names it (and no station).
+  ASSERT_NE(c.FindAgency("cph"), nullptr);
+  EXPECT_EQ(c.FindAgency("cph")->kind, AgencyKind::kHotline);
 }
 
 }  // namespace

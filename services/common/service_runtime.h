@@ -1,76 +1,124 @@
-// What every service's main does the same way: command-line flags for where Kafka, Redis and
-// the listeners are; signals (SIGTERM/SIGINT stop, SIGHUP reloads the protocol config); a
-// ready file for supervisors and tests that says the ports once everything is serving.
+// What every service's main does the same way, once: flags, the protocol config, Redis, the
+// topics, the producer, the operations endpoint (/livez, /readyz, /metrics), gRPC with health
+// checking and reflection, the consumers, a dependency monitor that keeps readiness true, signals
+// (SIGHUP reloads the config; SIGTERM/SIGINT stop), and an orderly stop.
 //
 //   int main(int argc, char** argv) {
-//     ServiceRuntime runtime = ServiceRuntime::Init("routing", argc, argv);  // first thing
-//     ServiceConnections connections = runtime.ConnectOrExit();
-//     ... start consumers and servers ...
-//     runtime.WriteReadyFile({{"grpc_port", port}});
-//     runtime.WaitForStop([&] { config->Reload(); });
+//     return csec::ServiceRuntime::Run("routing", argc, argv, [](csec::ServiceContext& s) {
+//       auto* handler = s.Own(std::make_unique<RoutingHandler>(s.config(), s.producer(), &SystemClock::Get()));
+//       s.Consume({.group_id = "routing", .topics = {kIntakeTopic}}, handler->AsConsumerHandler());
+//       s.Serve(RoutingService::service_full_name(), s.Own(std::make_unique<ExplainService>(s.config())));
+//       return absl::OkStatus();
+//     });
 //   }
+//
+// Start order: flags → /livez,/readyz → config → Redis → topics → producer → setup → gRPC →
+// consumers → monitor → ready file. Stop order: readiness fails ("stopping") → gRPC stops taking
+// calls and finishes those in hand → consumers finish the messages in hand, store and commit
+// their offsets → the producer flushes (at most --shutdown_flush_timeout) → exit 0. A bad flag or
+// config, or a dependency unreachable at start, exits 1 with a message naming what is wrong.
 #ifndef CSEC_SERVICES_COMMON_SERVICE_RUNTIME_H_
 #define CSEC_SERVICES_COMMON_SERVICE_RUNTIME_H_
 
 #include <functional>
 #include <memory>
-#include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/common/health.h"
 #include "services/common/kafka.h"
 #include "services/common/protocol_config.h"
 #include "services/common/redis.h"
 
+namespace grpc {
+class Service;
+}
+
 namespace csec {
 
 struct ServiceFlags {
-  std::string config_path;   // --config: the protocol YAML
-  std::string kafka_brokers; // --kafka_brokers
-  std::string redis_address; // --redis
-  std::string grpc_listen;   // --grpc_listen
-  std::string http_listen;   // --http_listen: /metrics and /healthz
-  std::string ready_file;    // --ready_file: written once serving
-  bool ensure_topics = true; // --ensure_topics: create missing topics at start (off under ACLs)
+  std::string config_path;    // --config: the protocol YAML
+  std::string kafka_brokers;  // --kafka_brokers
+  std::string redis_address;  // --redis
+  std::string grpc_listen;    // --grpc_listen
+  std::string http_listen;    // --http_listen: /livez, /readyz, /metrics
+  std::string ready_file;     // --ready_file: written once serving
+  std::string instance_id;    // --instance_id: static group membership
+  bool ensure_topics = true;  // --ensure_topics: create missing topics at start (off under ACLs)
+  TopicSettings topics;       // --topic_partitions, --topic_replication_factor, retention from config
+  absl::Duration session_timeout;         // --kafka_session_timeout
+  absl::Duration shutdown_flush_timeout;  // --shutdown_flush_timeout
+  absl::Duration dedupe_horizon;          // --dedupe_horizon
+  int redis_connections = 2;              // --redis_connections
 };
 
-// What every service connects to at start-up; owned by main.
-struct ServiceConnections {
-  std::unique_ptr<ProtocolConfigStore> config;
-  std::unique_ptr<RedisClient> redis;
-  std::unique_ptr<KafkaProducer> producer;
+// What a service's setup gets from Run: the shared connections, and where to register its
+// consumers and gRPC services. Everything registered or owned lives until the process stops.
+class ServiceContext {
+ public:
+  const ServiceFlags& flags() const { return flags_; }
+  const std::string& service() const { return service_; }
+  KafkaSettings kafka() const { return {.brokers = flags_.kafka_brokers, .client_id = service_, .extra = {}}; }
+  ProtocolConfigStore* config() const { return config_; }
+  RedisClient* redis() const { return redis_; }
+  KafkaProducer* producer() const { return producer_; }
+  const HealthState* health() const { return health_; }
+
+  // A consumer, started once setup returns. --kafka_brokers, --instance_id and the session
+  // timeout are filled in. While `needed_for_readiness` and it owns no partition, /readyz says so.
+  void Consume(ConsumerOptions options, AsyncMessageHandler handler, bool needed_for_readiness = true) {
+    consumers_.push_back({std::move(options), std::move(handler), needed_for_readiness});
+  }
+  // A gRPC service by its full name (e.g. IntakeService::service_full_name()), which
+  // grpc.health.v1 then answers for.
+  void Serve(std::string name, grpc::Service* service) { services_.emplace_back(std::move(name), service); }
+  // Keeps `object` alive until the consumers and gRPC have stopped.
+  template <typename T>
+  T* Own(std::unique_ptr<T> object) {
+    T* raw = object.get();
+    owned_.push_back(std::shared_ptr<void>(std::move(object)));
+    return raw;
+  }
+
+ private:
+  friend class ServiceRuntime;
+  struct ConsumerSpec {
+    ConsumerOptions options;
+    AsyncMessageHandler handler;
+    bool needed_for_readiness;
+  };
+
+  std::string service_;
+  ServiceFlags flags_;
+  ProtocolConfigStore* config_ = nullptr;
+  RedisClient* redis_ = nullptr;
+  KafkaProducer* producer_ = nullptr;
+  const HealthState* health_ = nullptr;
+  std::vector<ConsumerSpec> consumers_;
+  std::vector<std::pair<std::string, grpc::Service*>> services_;
+  std::vector<std::shared_ptr<void>> owned_;
 };
 
 class ServiceRuntime {
  public:
-  // Parses flags, names the service in logs, blocks the signals that WaitForStop handles (so
-  // it must run before any thread starts). Exits with a message on bad flags.
-  static ServiceRuntime Init(const std::string& service, int argc, char** argv);
-
-  const ServiceFlags& flags() const { return flags_; }
-  const std::string& service() const { return service_; }
-  KafkaSettings kafka() const { return {.brokers = flags_.kafka_brokers, .client_id = service_, .extra = {}}; }
-
-  // Loads the protocol config, connects to Redis, creates the csec topics (--ensure_topics)
-  // and the producer; on any failure logs which flag is wrong and exits.
-  ServiceConnections ConnectOrExit() const;
-
-  // Writes {"name": value, ...} as JSON atomically to --ready_file, if given.
-  void WriteReadyFile(std::initializer_list<std::pair<std::string, int>> ports) const;
-  // Blocks until SIGTERM or SIGINT; runs `on_reload` for each SIGHUP.
-  void WaitForStop(const std::function<void()>& on_reload) const;
-
- private:
-  std::string service_;
-  ServiceFlags flags_;
+  using Setup = std::function<absl::Status(ServiceContext&)>;
+  // Runs the service until SIGTERM/SIGINT; returns main's exit code. Call first thing in main,
+  // before any thread starts (it blocks the signals it waits for).
+  static int Run(const std::string& service, int argc, char** argv, const Setup& setup);
 };
+
+// How long the csec topics keep events: the longest protocol deadline plus `margin`, because a
+// lost Redis is rebuilt by replaying them.
+absl::Duration TopicRetention(const ProtocolConfig& config, absl::Duration margin);
 
 // For SIGHUP: reloads the protocol config and logs the outcome; a bad file is refused (logged
 // with file, key and problem) and the old config keeps serving.
 void ReloadProtocolConfig(ProtocolConfigStore& store);
 
-// Logs a start-up failure and exits non-zero: for main() only.
+// Logs a start-up failure and exits non-zero: for start-up only.
 [[noreturn]] void ExitOnStartupError(const std::string& what, const absl::Status& status);
 
 }  // namespace csec

@@ -1,45 +1,34 @@
 #include "services/intake/case_store.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/redis_keys.h"
 
 namespace csec::intake {
-namespace {
 
-std::string EventsKey(const std::string& case_id) { return absl::StrCat("csec:case:{", case_id, "}:events"); }
-std::string VersionKey(const std::string& case_id) { return absl::StrCat("csec:case:{", case_id, "}:version"); }
+const RedisScript& CaseStore::AddScript() {
+  static const RedisScript* script = new RedisScript(
+      "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then "
+      "  return redis.call('INCR', KEYS[2]) "
+      "end "
+      "return 0");
+  return *script;
+}
 
-// Adds the event and bumps the version in one step, so a watcher never sees a version that
-// does not match the events.
-constexpr char kAddScript[] =
-    "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then "
-    "  return redis.call('INCR', KEYS[2]) "
-    "end "
-    "return 0";
-
-}  // namespace
-
-absl::StatusOr<bool> CaseStore::Add(const csec::dispatch::v1::Envelope& event) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"EVAL", kAddScript, "2", EventsKey(event.case_id()),
-                                                  VersionKey(event.case_id()), event.event_id(),
-                                                  event.SerializeAsString()});
-  if (!r.ok()) return r.status();
-  return r->integer > 0;
+void CaseStore::AddAsync(const csec::dispatch::v1::Envelope& event, absl::AnyInvocable<void(absl::Status)> done) {
+  redis_->EvalAsync(AddScript(), {redis_keys::CaseEvents(event.case_id()), redis_keys::CaseVersion(event.case_id())},
+                    {event.event_id(), event.SerializeAsString()},
+                    [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable { done(r.status()); });
 }
 
 absl::StatusOr<bool> CaseStore::Exists(const std::string& case_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"EXISTS", EventsKey(case_id)});
-  if (!r.ok()) return r.status();
-  return r->integer == 1;
-}
-
-absl::StatusOr<bool> CaseStore::HasEvent(const std::string& case_id, const std::string& event_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"HEXISTS", EventsKey(case_id), event_id});
+  absl::StatusOr<RedisReply> r = redis_->Command({"EXISTS", redis_keys::CaseEvents(case_id)});
   if (!r.ok()) return r.status();
   return r->integer == 1;
 }
 
 absl::StatusOr<std::vector<csec::dispatch::v1::Envelope>> CaseStore::Events(const std::string& case_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"HVALS", EventsKey(case_id)});
+  absl::StatusOr<RedisReply> r = redis_->Command({"HVALS", redis_keys::CaseEvents(case_id)});
   if (!r.ok()) return r.status();
   std::vector<csec::dispatch::v1::Envelope> events;
   for (const RedisReply& value : r->elements) {
@@ -51,10 +40,12 @@ absl::StatusOr<std::vector<csec::dispatch::v1::Envelope>> CaseStore::Events(cons
 }
 
 absl::StatusOr<int64_t> CaseStore::Version(const std::string& case_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"GET", VersionKey(case_id)});
+  absl::StatusOr<RedisReply> r = redis_->Command({"GET", redis_keys::CaseVersion(case_id)});
   if (!r.ok()) return r.status();
+  int64_t version = 0;
   if (r->is_nil()) return 0;
-  return std::stoll(r->str);
+  if (!absl::SimpleAtoi(r->str, &version)) return absl::DataLossError(absl::StrCat("case ", case_id, ": bad version"));
+  return version;
 }
 
 }  // namespace csec::intake

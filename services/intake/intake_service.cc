@@ -3,13 +3,17 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/events.h"
 #include "services/common/grpc_server.h"
 #include "services/common/identity_seal.h"
 #include "services/common/ids.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
+#include "services/common/redis_keys.h"
 #include "services/intake/case_view.h"
 #include "services/intake/referral_validation.h"
 
@@ -20,97 +24,169 @@ using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::ReportIdentificationRequest;
 using csec::dispatch::v1::ReportIdentificationResponse;
 
-// Deterministic bytes, so the same referral always has the same fingerprint.
-std::string Fingerprint(const csec::dispatch::v1::Referral& referral) {
+// Deterministic bytes, so the same message always has the same fingerprint.
+std::string Fingerprint(const google::protobuf::Message& message) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    referral.SerializeToCodedStream(&coded);
+    message.SerializeToCodedStream(&coded);
   }
   return Sha256Hex(bytes);
 }
 
-// How often a WatchCase stream looks for a change: well under anything a person would notice.
-constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
+const std::string& ReservationTtlMs() {
+  static const std::string* ms = new std::string(absl::StrCat(absl::ToInt64Milliseconds(redis_keys::kReservationHorizon)));
+  return *ms;
+}
 
-Counter& Reported() {
-  static Counter& c = Metrics::Get().GetCounter("csec_intake_referrals_total",
-                                                "Referrals acknowledged by Kafka", "outcome=\"new\"");
-  return c;
+// Reserves a report's idempotency key for its fingerprint and makes the case's sealing key, in
+// one step. KEYS: reservation, sealing key. ARGV: fingerprint, a fresh key, ttl ms.
+// Returns {state, sealing key}: "new" (reserved now), "pending" (the same referral, whose
+// publication was never confirmed), "done" (the same referral, published), "conflict".
+const RedisScript& ReserveReportScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local held = redis.call('GET', KEYS[1])
+if held then
+  local state, fingerprint = string.match(held, '^(%a+):(.*)$')
+  if fingerprint ~= ARGV[1] then return {'conflict', ''} end
+  return {state, redis.call('GET', KEYS[2]) or ''}
+end
+redis.call('SET', KEYS[1], 'pending:' .. ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'NX')
+return {'new', redis.call('GET', KEYS[2])}
+)lua");
+  return *script;
 }
-Counter& Duplicates() {
-  static Counter& c = Metrics::Get().GetCounter("csec_intake_referrals_total",
-                                                "Referrals acknowledged by Kafka", "outcome=\"duplicate\"");
-  return c;
+
+// Reserves a fact's request id for its fingerprint, if the case exists. KEYS: case events,
+// reservation. ARGV: fingerprint, ttl ms. Returns "unknown", "conflict", "new", "pending", "done".
+const RedisScript& ReserveFactScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
+local held = redis.call('GET', KEYS[2])
+if held then
+  local state, fingerprint = string.match(held, '^(%a+):(.*)$')
+  if fingerprint ~= ARGV[1] then return 'conflict' end
+  return state
+end
+redis.call('SET', KEYS[2], 'pending:' .. ARGV[1], 'PX', ARGV[2])
+return 'new'
+)lua");
+  return *script;
 }
-Counter& Refused() {
-  static Counter& c = Metrics::Get().GetCounter("csec_intake_referrals_refused_total",
-                                                "Referrals refused by validation");
-  return c;
+
+// After Kafka's acknowledgement. KEYS: reservation, case events, case version. ARGV:
+// fingerprint, ttl ms, event id, envelope bytes.
+const RedisScript& PublishedScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[2])
+if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) == 1 then redis.call('INCR', KEYS[3]) end
+return 1
+)lua");
+  return *script;
+}
+
+Counter& Accepted(absl::string_view outcome) {
+  return Metrics::Get().GetCounter("csec_intake_requests_total", "Reports and facts acknowledged by Kafka",
+                                   Labels({{"outcome", outcome}}));
+}
+
+// Every refused request, by the status code it got (invalid_argument, already_exists, ...).
+absl::Status Refuse(absl::Status status) {
+  std::string reason = absl::StatusCodeToString(status.code());
+  for (char& c : reason) c = static_cast<char>(c == ' ' ? '_' : std::tolower(static_cast<unsigned char>(c)));
+  Metrics::Get()
+      .GetCounter("csec_intake_refused_total", "Requests refused, by gRPC status code", Labels({{"reason", reason}}))
+      .Increment();
+  return status;
+}
+
+absl::Status StoreUnavailable(const absl::Status& s) {
+  return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", s.message()));
+}
+
+// How long a call without a deadline of its own may take: Kafka's own message timeout.
+constexpr absl::Duration kLongestWait = absl::Seconds(30);
+
+absl::Time CallDeadline(const grpc::ServerContext* context) {
+  const absl::Time longest = absl::Now() + kLongestWait;
+  const auto deadline = context->deadline();
+  if (deadline >= std::chrono::system_clock::now() + std::chrono::hours(24)) return longest;  // none given
+  return std::min(longest, absl::FromChrono(deadline));
 }
 
 }  // namespace
 
-absl::StatusOr<std::string> Intake::CaseKey(const std::string& case_id) {
-  const std::string key_name = absl::StrCat("csec:casekey:", case_id);
-  // NX: a retried call must seal with the key the first call made, never a second one.
-  absl::StatusOr<RedisReply> set = redis_->Command({"SET", key_name, RandomBytes(kCaseKeyBytes), "NX"});
-  if (!set.ok()) return set.status();
-  absl::StatusOr<RedisReply> key = redis_->Command({"GET", key_name});
-  if (!key.ok()) return key.status();
-  if (key->str.size() != kCaseKeyBytes) return absl::InternalError("case key in Redis is damaged");
-  return key->str;
+absl::Status Intake::KafkaReachable() const {
+  absl::Status kafka = health_->Check("kafka");
+  if (kafka.ok()) return kafka;
+  return absl::UnavailableError(absl::StrCat(kafka.message(), "; nothing recorded, retry later"));
 }
 
-absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, absl::string_view retry_key) {
-  absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), envelope.SerializeAsString());
+absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, absl::string_view retry_key,
+                             absl::Time deadline) {
+  absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), envelope.SerializeAsString(), deadline);
   if (acked.ok()) return acked;
-  log::Error("intake.kafka_unavailable", {{"case_id", envelope.case_id()}, {"error", acked.ToString()}});
+  log::Error("intake.kafka_unacknowledged", {{"case_id", envelope.case_id()}, {"error", acked.ToString()}});
+  if (absl::IsDeadlineExceeded(acked)) {
+    return absl::DeadlineExceededError(absl::StrCat("Kafka had not acknowledged the ", what,
+                                                    " when the call's deadline passed; it may still be recorded: retry with the same ",
+                                                    retry_key));
+  }
   return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", what,
                                              ", so it is not recorded; retry with the same ", retry_key, " (",
                                              acked.message(), ")"));
 }
 
-void Intake::AddToCaseView(const Envelope& envelope) {
-  // Read-your-writes: the case exists for GetCase and later facts as soon as we answer. If
-  // this fails, the projector adds the same event from Kafka shortly.
-  if (absl::StatusOr<bool> added = cases_.Add(envelope); !added.ok()) {
-    log::Warn("intake.case_view_lagging", {{"case_id", envelope.case_id()}, {"error", added.status().ToString()}});
+void Intake::MarkPublished(const std::string& reservation, const std::string& fingerprint, const Envelope& envelope,
+                           absl::Time deadline) {
+  // If this fails the event is still recorded: a retry publishes it again under the same id
+  // (dropped downstream), and the projector adds it to the case view from Kafka shortly.
+  absl::StatusOr<RedisReply> marked = redis_->Eval(
+      PublishedScript(),
+      {reservation, redis_keys::CaseEvents(envelope.case_id()), redis_keys::CaseVersion(envelope.case_id())},
+      {fingerprint, ReservationTtlMs(), envelope.event_id(), envelope.SerializeAsString()}, deadline);
+  if (!marked.ok()) {
+    log::Warn("intake.publication_not_marked", {{"case_id", envelope.case_id()}, {"error", marked.status().ToString()}});
   }
 }
 
-absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const ReportIdentificationRequest& request) {
-  if (absl::Status valid = ValidateReport(request, clock_->Now()); !valid.ok()) {
-    Refused().Increment();
-    return valid;
+absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const ReportIdentificationRequest& request,
+                                                                         absl::Time deadline) {
+  if (absl::Status valid = ValidateReport(request, clock_->Now(), *config_->Current()); !valid.ok()) {
+    return Refuse(valid);
   }
+  if (absl::Status kafka = KafkaReachable(); !kafka.ok()) return Refuse(kafka);
   const auto& source = request.referral().source();
   const std::string scoped_key = absl::StrCat(source.agency_id(), "/", request.idempotency_key());
   const std::string case_id = DeriveId("case", scoped_key);
   const std::string event_id = DeriveId("intake.referral-received", case_id);
   const std::string fingerprint = Fingerprint(request.referral());
-  const std::string idem_key = absl::StrCat("csec:intake:idem:", Sha256Hex(scoped_key));
+  const std::string reservation = redis_keys::ReportReservation(case_id);
 
   ReportIdentificationResponse response;
   response.set_case_id(case_id);
   response.set_event_id(event_id);
 
-  absl::StatusOr<RedisReply> seen = redis_->Command({"GET", idem_key});
-  if (!seen.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", seen.status().message()));
-  if (!seen->is_nil()) {
-    if (seen->str != fingerprint) {
-      return absl::AlreadyExistsError(absl::StrCat("idempotency_key: \"", request.idempotency_key(),
-                                                   "\" was already used for a different referral; use a new key"));
-    }
-    Duplicates().Increment();
+  absl::StatusOr<RedisReply> reserved =
+      redis_->Eval(ReserveReportScript(), {reservation, redis_keys::CaseSealingKey(case_id)},
+                   {fingerprint, RandomBytes(kCaseKeyBytes), ReservationTtlMs()}, deadline);
+  if (!reserved.ok()) return Refuse(StoreUnavailable(reserved.status()));
+  if (reserved->elements.size() != 2) return absl::InternalError("idempotency reservation: unexpected answer");
+  const std::string& state = reserved->elements[0].str;
+  if (state == "conflict") {
+    return Refuse(absl::AlreadyExistsError(absl::StrCat("idempotency_key: \"", request.idempotency_key(),
+                                                        "\" was already used for a different referral; use a new key")));
+  }
+  if (state == "done") {
+    Accepted("duplicate").Increment();
     response.set_duplicate(true);
     return response;
   }
-
-  absl::StatusOr<std::string> case_key = CaseKey(case_id);
-  if (!case_key.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", case_key.status().message()));
+  const std::string& case_key = reserved->elements[1].str;
+  if (case_key.size() != kCaseKeyBytes) return absl::InternalError("case key in Redis is damaged");
 
   Envelope envelope = NewEnvelope(event_id, case_id, "intake", clock_->Now());
   envelope.set_request_id(request.idempotency_key());
@@ -120,20 +196,15 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
   received->mutable_referral()->mutable_youth()->clear_identity();
   received->set_idempotency_key(request.idempotency_key());
   absl::StatusOr<csec::dispatch::v1::SealedIdentity> sealed =
-      SealIdentity(request.referral().youth().identity(), *case_key, case_id);
+      SealIdentity(request.referral().youth().identity(), case_key, case_id);
   if (!sealed.ok()) return sealed.status();
   *received->mutable_sealed_identity() = *std::move(sealed);
 
-  if (absl::Status published = Publish(envelope, "referral", "idempotency_key"); !published.ok()) return published;
-  // Remembered only now that Kafka has it; kept 400 days, past any retry window.
-  if (absl::StatusOr<RedisReply> remembered = redis_->Command({"SET", idem_key, fingerprint, "EX", "34560000"});
-      !remembered.ok()) {
-    // The referral is recorded; a retry will produce the same event id again, which is dropped
-    // downstream. So this is worth a warning, not a failure.
-    log::Warn("intake.idempotency_not_remembered", {{"case_id", case_id}, {"error", remembered.status().ToString()}});
+  if (absl::Status published = Publish(envelope, "referral", "idempotency_key", deadline); !published.ok()) {
+    return Refuse(published);
   }
-  AddToCaseView(envelope);
-  Reported().Increment();
+  MarkPublished(reservation, fingerprint, envelope, deadline);
+  Accepted(state == "new" ? "new" : "republished").Increment();
   log::Info("intake.referral_reported", {{"case_id", case_id}, {"event_id", event_id},
                                          {"station_id", source.station_id()}});
   return response;
@@ -141,21 +212,30 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, const std::string& request_id,
                                                        const std::string& case_id, absl::Status valid,
+                                                       absl::Time deadline,
                                                        const std::function<void(Envelope&)>& set_body) {
-  if (!valid.ok()) {
-    Refused().Increment();
-    return valid;
+  if (!valid.ok()) return Refuse(valid);
+  if (absl::Status kafka = KafkaReachable(); !kafka.ok()) return Refuse(kafka);
+  // The fingerprint covers the fact's kind and content, nothing the call does not choose.
+  Envelope body_only;
+  set_body(body_only);
+  const std::string fingerprint = Fingerprint(body_only);
+  const std::string reservation = redis_keys::FactReservation(case_id, Sha256Hex(request_id));
+  absl::StatusOr<RedisReply> reserved = redis_->Eval(ReserveFactScript(), {redis_keys::CaseEvents(case_id), reservation},
+                                                     {fingerprint, ReservationTtlMs()}, deadline);
+  if (!reserved.ok()) return Refuse(StoreUnavailable(reserved.status()));
+  const std::string& state = reserved->str;
+  if (state == "unknown") {
+    return Refuse(absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" was reported to intake")));
   }
-  absl::StatusOr<bool> known = cases_.Exists(case_id);
-  if (!known.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", known.status().message()));
-  if (!*known) {
-    return absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" was reported to intake"));
+  if (state == "conflict") {
+    return Refuse(absl::AlreadyExistsError(absl::StrCat("request_id: \"", request_id,
+                                                        "\" was already used for a different fact on this case; use a new request_id")));
   }
   FactResponse response;
   response.set_event_id(DeriveId(absl::StrCat("intake.", fact), absl::StrCat(case_id, "/", request_id)));
-  absl::StatusOr<bool> seen = cases_.HasEvent(case_id, response.event_id());
-  if (!seen.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", seen.status().message()));
-  if (*seen) {
+  if (state == "done") {
+    Accepted("duplicate").Increment();
     response.set_duplicate(true);
     return response;
   }
@@ -163,34 +243,42 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_request_id(request_id);
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
-  if (absl::Status published = Publish(envelope, fact, "request_id"); !published.ok()) return published;
-  AddToCaseView(envelope);
+  if (absl::Status published = Publish(envelope, fact, "request_id", deadline); !published.ok()) {
+    return Refuse(published);
+  }
+  MarkPublished(reservation, fingerprint, envelope, deadline);
+  Accepted(state == "new" ? "new" : "republished").Increment();
   log::Info("intake.fact_recorded", {{"case_id", case_id}, {"event_id", response.event_id()}, {"fact", fact}});
   return response;
 }
 
-absl::StatusOr<Intake::FactResponse> Intake::RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& r) {
-  return RecordFact("arrival", r.request_id(), r.case_id(), ValidateArrival(r, clock_->Now()),
+absl::StatusOr<Intake::FactResponse> Intake::RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& r,
+                                                          absl::Time deadline) {
+  return RecordFact("arrival", r.request_id(), r.case_id(), ValidateArrival(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_arrival_recorded() = r.arrival(); });
 }
 
-absl::StatusOr<Intake::FactResponse> Intake::RecordMdt(const csec::dispatch::v1::RecordMdtRequest& r) {
-  return RecordFact("mdt", r.request_id(), r.case_id(), ValidateMdt(r, clock_->Now()),
+absl::StatusOr<Intake::FactResponse> Intake::RecordMdt(const csec::dispatch::v1::RecordMdtRequest& r,
+                                                      absl::Time deadline) {
+  return RecordFact("mdt", r.request_id(), r.case_id(), ValidateMdt(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_mdt_recorded() = r.mdt(); });
 }
 
-absl::StatusOr<Intake::FactResponse> Intake::RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& r) {
-  return RecordFact("placement", r.request_id(), r.case_id(), ValidatePlacement(r, clock_->Now()),
+absl::StatusOr<Intake::FactResponse> Intake::RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& r,
+                                                            absl::Time deadline) {
+  return RecordFact("placement", r.request_id(), r.case_id(), ValidatePlacement(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_placement_recorded() = r.placement(); });
 }
 
-absl::StatusOr<Intake::FactResponse> Intake::RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& r) {
-  return RecordFact("medical-exam", r.request_id(), r.case_id(), ValidateMedicalExam(r, clock_->Now()),
+absl::StatusOr<Intake::FactResponse> Intake::RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& r,
+                                                              absl::Time deadline) {
+  return RecordFact("medical-exam", r.request_id(), r.case_id(), ValidateMedicalExam(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_medical_exam_recorded() = r.exam(); });
 }
 
-absl::StatusOr<Intake::FactResponse> Intake::CloseCase(const csec::dispatch::v1::CloseCaseRequest& r) {
-  return RecordFact("close", r.request_id(), r.case_id(), ValidateClose(r, clock_->Now()),
+absl::StatusOr<Intake::FactResponse> Intake::CloseCase(const csec::dispatch::v1::CloseCaseRequest& r,
+                                                      absl::Time deadline) {
+  return RecordFact("close", r.request_id(), r.case_id(), ValidateClose(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_case_closed() = r.closed(); });
 }
 
@@ -204,35 +292,23 @@ absl::StatusOr<csec::dispatch::v1::CaseView> Intake::GetCase(const std::string& 
 
 absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return cases_.Version(case_id); }
 
-grpc::Status IntakeGrpcService::ReportIdentification(grpc::ServerContext*,
-                                                     const ReportIdentificationRequest* request,
-                                                     ReportIdentificationResponse* response) {
-  absl::StatusOr<ReportIdentificationResponse> result = intake_->ReportIdentification(*request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace csec::intake
-
-namespace csec::intake {
-
-// Each fact RPC is the same adapter: call, map the status, copy the answer.
-#define CSEC_FACT_RPC(Method, Request)                                                              \
-  grpc::Status IntakeGrpcService::Method(grpc::ServerContext*, const csec::dispatch::v1::Request* request, \
-                                         csec::dispatch::v1::RecordFactResponse* response) {         \
-    absl::StatusOr<Intake::FactResponse> result = intake_->Method(*request);                        \
-    if (!result.ok()) return ToGrpcStatus(result.status());                                         \
-    *response = *std::move(result);                                                                 \
-    return grpc::Status::OK;                                                                        \
+// Each RPC is the same adapter: call with the caller's deadline, map the status, copy the answer.
+#define CSEC_INTAKE_RPC(Method, Request, Response)                                                         \
+  grpc::Status IntakeGrpcService::Method(grpc::ServerContext* context, const csec::dispatch::v1::Request* request, \
+                                         csec::dispatch::v1::Response* response) {                          \
+    auto result = intake_->Method(*request, CallDeadline(context));                                         \
+    if (!result.ok()) return ToGrpcStatus(result.status());                                                 \
+    *response = *std::move(result);                                                                         \
+    return grpc::Status::OK;                                                                                \
   }
 
-CSEC_FACT_RPC(RecordArrival, RecordArrivalRequest)
-CSEC_FACT_RPC(RecordMdt, RecordMdtRequest)
-CSEC_FACT_RPC(RecordPlacement, RecordPlacementRequest)
-CSEC_FACT_RPC(RecordMedicalExam, RecordMedicalExamRequest)
-CSEC_FACT_RPC(CloseCase, CloseCaseRequest)
-#undef CSEC_FACT_RPC
+CSEC_INTAKE_RPC(ReportIdentification, ReportIdentificationRequest, ReportIdentificationResponse)
+CSEC_INTAKE_RPC(RecordArrival, RecordArrivalRequest, RecordFactResponse)
+CSEC_INTAKE_RPC(RecordMdt, RecordMdtRequest, RecordFactResponse)
+CSEC_INTAKE_RPC(RecordPlacement, RecordPlacementRequest, RecordFactResponse)
+CSEC_INTAKE_RPC(RecordMedicalExam, RecordMedicalExamRequest, RecordFactResponse)
+CSEC_INTAKE_RPC(CloseCase, CloseCaseRequest, RecordFactResponse)
+#undef CSEC_INTAKE_RPC
 
 grpc::Status IntakeGrpcService::GetCase(grpc::ServerContext*, const csec::dispatch::v1::GetCaseRequest* request,
                                         csec::dispatch::v1::CaseView* response) {
@@ -241,6 +317,9 @@ grpc::Status IntakeGrpcService::GetCase(grpc::ServerContext*, const csec::dispat
   *response = *std::move(view);
   return grpc::Status::OK;
 }
+
+// How often a WatchCase stream looks for a change: well under anything a person would notice.
+constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 
 grpc::Status IntakeGrpcService::WatchCase(grpc::ServerContext* context, const csec::dispatch::v1::WatchCaseRequest* request,
                                           grpc::ServerWriter<csec::dispatch::v1::CaseView>* writer) {

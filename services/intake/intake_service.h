@@ -2,15 +2,18 @@
 // identifying fields sealed with the case key, and the call answers only after Kafka has
 // acknowledged ReferralReceived on csec.intake.v1 — intake keeps no case state of its own.
 //
-// Idempotency: the case id and event id are derived from (agency, idempotency key), and the
-// key's first use is remembered in Redis after Kafka acknowledged. The same key again answers
-// the same case without a second event; the same key with a different referral is refused.
-// Two identical calls racing may both reach Kafka, with the same event id, which consumers
-// drop as a duplicate.
+// Idempotency: the case id and event id are derived from (agency, idempotency key). Before
+// anything is published the key is reserved in Redis with the referral's fingerprint (one
+// script, atomic): the same key with a different referral is ALREADY_EXISTS and publishes
+// nothing, even when two calls race; the same referral again answers the same case, publishing
+// again only if the first call never saw Kafka's acknowledgement (same event id: consumers drop
+// the copy). Facts after the report (arrival, MDT, placement, medical exam, closing) take the
+// same path, reserved by (case, request id): the same request id with another fact is
+// ALREADY_EXISTS, and a fact for a case intake never saw is NOT_FOUND.
 //
-// Facts after the report (arrival, MDT, placement, medical exam, closing) follow the same
-// path: validated, refused with NOT_FOUND for a case intake never saw, event id derived from
-// (case, request id), acknowledged by Kafka before the answer.
+// Every call honours its caller's deadline: Kafka not acknowledging by then is DEADLINE_EXCEEDED
+// (retrying with the same key or request id is safe), Kafka or Redis known to be away is
+// UNAVAILABLE at once, with nothing recorded.
 //
 // Reads (GetCase, WatchCase) fold the case's events from the CaseStore, which intake's
 // projector fills from every topic; intake also adds its own events there right after Kafka
@@ -26,7 +29,8 @@
 #include "absl/status/statusor.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/clock.h"
-#include "services/common/kafka.h"
+#include "services/common/health.h"
+#include "services/common/kafka_producer.h"
 #include "services/common/protocol_config.h"
 #include "services/common/redis.h"
 #include "services/intake/case_store.h"
@@ -37,37 +41,46 @@ class Intake {
  public:
   using FactResponse = csec::dispatch::v1::RecordFactResponse;
 
-  Intake(EventProducer* producer, RedisClient* redis, ProtocolConfigStore* config, const Clock* clock)
-      : producer_(producer), redis_(redis), cases_(redis), config_(config), clock_(clock) {}
+  // `health` tells whether Kafka is reachable, so a report fails at once when it is not.
+  Intake(EventProducer* producer, RedisClient* redis, ProtocolConfigStore* config, const HealthState* health,
+         const Clock* clock)
+      : producer_(producer), redis_(redis), cases_(redis), config_(config), health_(health), clock_(clock) {}
 
+  // `deadline`: the caller's; the answer comes by then.
   absl::StatusOr<csec::dispatch::v1::ReportIdentificationResponse> ReportIdentification(
-      const csec::dispatch::v1::ReportIdentificationRequest& request);
-  absl::StatusOr<FactResponse> RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& request);
-  absl::StatusOr<FactResponse> RecordMdt(const csec::dispatch::v1::RecordMdtRequest& request);
-  absl::StatusOr<FactResponse> RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& request);
-  absl::StatusOr<FactResponse> RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& request);
-  absl::StatusOr<FactResponse> CloseCase(const csec::dispatch::v1::CloseCaseRequest& request);
+      const csec::dispatch::v1::ReportIdentificationRequest& request, absl::Time deadline);
+  absl::StatusOr<FactResponse> RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& request, absl::Time deadline);
+  absl::StatusOr<FactResponse> RecordMdt(const csec::dispatch::v1::RecordMdtRequest& request, absl::Time deadline);
+  absl::StatusOr<FactResponse> RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& request,
+                                               absl::Time deadline);
+  absl::StatusOr<FactResponse> RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& request,
+                                                 absl::Time deadline);
+  absl::StatusOr<FactResponse> CloseCase(const csec::dispatch::v1::CloseCaseRequest& request, absl::Time deadline);
 
   absl::StatusOr<csec::dispatch::v1::CaseView> GetCase(const std::string& case_id);
   // The case's change counter: 0 for a case intake does not know.
   absl::StatusOr<int64_t> CaseVersion(const std::string& case_id);
 
  private:
-  absl::StatusOr<std::string> CaseKey(const std::string& case_id);
-  // Produces to csec.intake.v1 and waits for the acknowledgement; Unavailable (telling the
-  // caller to retry with the same `retry_key`) when Kafka did not take `what`.
+  // Unavailable when the monitor last found Kafka unreachable: nothing is attempted.
+  absl::Status KafkaReachable() const;
+  // Produces to csec.intake.v1 and waits for the acknowledgement until `deadline`; the error
+  // tells the caller to retry with the same `retry_key`.
   absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, absl::string_view what,
-                       absl::string_view retry_key);
-  void AddToCaseView(const csec::dispatch::v1::Envelope& envelope);
+                       absl::string_view retry_key, absl::Time deadline);
+  // After Kafka's acknowledgement: the reservation is done, and the event is in the case view.
+  void MarkPublished(const std::string& reservation, const std::string& fingerprint,
+                     const csec::dispatch::v1::Envelope& envelope, absl::Time deadline);
   // The path every fact takes; `set_body` puts the fact into the envelope.
   absl::StatusOr<FactResponse> RecordFact(absl::string_view fact, const std::string& request_id,
-                                          const std::string& case_id, absl::Status valid,
+                                          const std::string& case_id, absl::Status valid, absl::Time deadline,
                                           const std::function<void(csec::dispatch::v1::Envelope&)>& set_body);
 
   EventProducer* producer_;
   RedisClient* redis_;
   CaseStore cases_;
   ProtocolConfigStore* config_;
+  const HealthState* health_;
   const Clock* clock_;
 };
 

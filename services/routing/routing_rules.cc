@@ -86,7 +86,13 @@ std::string AreaName(const ProtocolConfig& config, const std::string& area_id) {
   return area != nullptr ? area->name : area_id;
 }
 
-// Rules 1 and 2: the hotline's standard response, never dropped, always seen by a supervisor.
+// A referral the Child Protection Hotline originated itself: no station identified the youth.
+bool IsHotlineOriginated(const Referral& referral) {
+  return referral.source().kind() == csec::dispatch::v1::SOURCE_KIND_HOTLINE &&
+         referral.source().station_id().empty();
+}
+
+// Rules 1 to 3: the hotline's standard response, never dropped, always seen by a supervisor.
 void RouteToStandardResponse(const ProtocolConfig& config, const Referral& referral,
                              const Station* station, Decision& decision) {
   const RoutingSettings& settings = config.routing;
@@ -95,7 +101,19 @@ void RouteToStandardResponse(const ProtocolConfig& config, const Referral& refer
   decision.Respond(csec::dispatch::v1::RESPONDER_AGENCY_STANDARD_HOTLINE, area_id,
                    settings.standard_response_team_id);
   decision.routed().set_supervisor_review(true);
-  if (station == nullptr) {
+  if (IsHotlineOriginated(referral)) {
+    // Expected, not an error: no station to name, so not an "unknown station" either.
+    decision.AddInput("source_kind", "hotline");
+    decision.SetRule(
+        kRuleHotlineOriginated,
+        absl::StrCat("The Child Protection Hotline originated the referral; no station "
+                     "identified the youth, so the hotline gives its standard response, offering "
+                     "the services of the default area (",
+                     AreaName(config, area_id), "), and a supervisor reviews the case."));
+    decision.Notify(settings.supervisor_id,
+                    "supervisor review: referral originated by the Child Protection Hotline, "
+                    "with no identifying station");
+  } else if (station == nullptr) {
     const std::string& station_id = referral.source().station_id();
     decision.AddInput("station_known", "false");
     const std::string which =
@@ -127,7 +145,7 @@ void RouteToStandardResponse(const ProtocolConfig& config, const Referral& refer
   }
 }
 
-// Rules 3 to 6, for a participating station.
+// Rules 4 to 7, for a participating station.
 void RouteByJurisdiction(const ProtocolConfig& config, const Jurisdiction& jurisdiction,
                          const Station& station, Decision& decision) {
   using csec::dispatch::v1::RESPONDER_AGENCY_CTU;

@@ -13,13 +13,16 @@
 // (referral.youth().identity()).
 //
 // The rules, first match wins:
-//   1. Station unknown to the config        → hotline standard response, supervisor review.
-//   2. Station not participating            → hotline standard response, supervisor review.
-//   3. Dual status (WIC 241.1): the dual_status flag, or both an open probation and an open DCFS
+//   1. Hotline-originated (source kind HOTLINE) with no station
+//                                           → hotline standard response, supervisor review.
+//   2. Station unknown to the config        → hotline standard response, supervisor review.
+//   3. Station not participating            → hotline standard response, supervisor review.
+//   4. Dual status (WIC 241.1): the dual_status flag, or both an open probation and an open DCFS
 //      case → the lead agency recorded for the youth, else the configured default.
-//   4. Open probation case (WIC 602)        → CTU.
-//   5. Open DCFS referral or case (WIC 300) → MART.
-//   6. New to both                          → MART.
+//   5. Open probation case (WIC 602)        → CTU.
+//   6. Open DCFS referral or case (WIC 300) → MART.
+//   7. New to both                          → MART.
+// A hotline referral that names a station is routed by that station like any other.
 // Whatever the rule, also notified: the recipients the identifying station's agency names
 // (the Sheriff's Human Trafficking Bureau), and the youth's DCFS social worker when the youth has
 // an open DCFS case or dual status and the referral names one.
@@ -34,6 +37,7 @@
 namespace csec {
 
 // Stable rule ids, recorded in CaseRouted.rule_id: dashboards and audits key on them.
+inline constexpr absl::string_view kRuleHotlineOriginated = "hotline.hotline-originated";
 inline constexpr absl::string_view kRuleUnknownStation = "hotline.unknown-station";
 inline constexpr absl::string_view kRuleNonParticipatingStation =
     "hotline.non-participating-station";

@@ -18,6 +18,7 @@ using ::csec::dispatch::v1::CaseRouted;
 using ::csec::dispatch::v1::LeadAgency;
 using ::csec::dispatch::v1::Referral;
 using ::csec::dispatch::v1::ResponderAgency;
+using ::csec::dispatch::v1::SourceKind;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -39,6 +40,7 @@ agencies:
   - {id: city-pd, name: City PD, kind: law_enforcement}
   - {id: indie-pd, name: Independent PD, kind: law_enforcement}
   - {id: syz, name: Safe Youth Zones, kind: safe_youth_zone}
+  - {id: cph, name: Child Protection Hotline, kind: hotline}
 stations:
   - {id: sheriff-north, name: Sheriff North Station, agency_id: sheriff, area_id: north, participating: true}
   - {id: city-south, name: City PD South, agency_id: city-pd, area_id: south, participating: true}
@@ -89,8 +91,10 @@ struct Youth {
 };
 
 Referral MakeReferral(absl::string_view station_id, const Youth& youth,
-                      absl::string_view agency_id = "") {
+                      absl::string_view agency_id = "",
+                      SourceKind kind = csec::dispatch::v1::SOURCE_KIND_LAW_ENFORCEMENT) {
   Referral referral;
+  referral.mutable_source()->set_kind(kind);
   referral.mutable_source()->set_station_id(std::string(station_id));
   referral.mutable_source()->set_agency_id(std::string(agency_id));
   auto* jurisdiction = referral.mutable_youth()->mutable_jurisdiction();
@@ -118,6 +122,8 @@ std::vector<std::string> RecipientsOf(const CaseRouted& routed) {
 struct RouteCase {
   std::string name;
   std::string station_id;
+  SourceKind kind = csec::dispatch::v1::SOURCE_KIND_LAW_ENFORCEMENT;
+  std::string agency_id;
   Youth youth;
   std::string default_lead = "dcfs";
   // Expected:
@@ -141,7 +147,8 @@ TEST_P(RouteTest, DecidesByTheRule) {
   const RouteCase& c = GetParam();
   std::shared_ptr<const ProtocolConfig> config = TestConfig(c.default_lead);
   ASSERT_NE(config, nullptr);
-  const CaseRouted routed = DecideRoute(*config, MakeReferral(c.station_id, c.youth));
+  const CaseRouted routed =
+      DecideRoute(*config, MakeReferral(c.station_id, c.youth, c.agency_id, c.kind));
 
   EXPECT_EQ(routed.agency(), c.agency) << csec::dispatch::v1::ResponderAgency_Name(routed.agency());
   EXPECT_EQ(routed.rule_id(), c.rule_id);
@@ -162,6 +169,7 @@ using csec::dispatch::v1::LEAD_AGENCY_PROBATION;
 using csec::dispatch::v1::RESPONDER_AGENCY_CTU;
 using csec::dispatch::v1::RESPONDER_AGENCY_MART;
 using csec::dispatch::v1::RESPONDER_AGENCY_STANDARD_HOTLINE;
+using csec::dispatch::v1::SOURCE_KIND_HOTLINE;
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRule, RouteTest,
@@ -440,6 +448,69 @@ INSTANTIATE_TEST_SUITE_P(
          .supervisor_review = true,
          .notified = {"cph-supervisor"},
          .inputs = {{"station_id", ""}, {"station_known", "false"}}},
+        {.name = "hotline_originated_gets_standard_hotline_response",
+         .station_id = "",
+         .kind = SOURCE_KIND_HOTLINE,
+         .agency_id = "cph",
+         .youth = {.probation = true},
+         .agency = RESPONDER_AGENCY_STANDARD_HOTLINE,
+         .rule_id = "hotline.hotline-originated",
+         .team_id = "hotline-team",
+         .area_id = "south",
+         .hubs = {"hub-b", "hub-c", "hub-a"},
+         .advocacy_agency_id = "advocates-south",
+         .supervisor_review = true,
+         .notified = {"cph-supervisor"},
+         .inputs = {{"station_id", ""}, {"source_kind", "hotline"}}},
+        {.name = "hotline_originated_still_notifies_the_social_worker",
+         .station_id = "",
+         .kind = SOURCE_KIND_HOTLINE,
+         .agency_id = "cph",
+         .youth = {.dcfs = true, .social_worker = "sw-5"},
+         .agency = RESPONDER_AGENCY_STANDARD_HOTLINE,
+         .rule_id = "hotline.hotline-originated",
+         .team_id = "hotline-team",
+         .area_id = "south",
+         .hubs = {"hub-b", "hub-c", "hub-a"},
+         .advocacy_agency_id = "advocates-south",
+         .supervisor_review = true,
+         .notified = {"cph-supervisor", "sw-5"},
+         .inputs = {{"station_id", ""},
+                    {"source_kind", "hotline"},
+                    {"open_dcfs_case", "true"},
+                    {"dual_status", "false"},
+                    {"dcfs_social_worker_id", "sw-5"}}},
+        // A station given with kind HOTLINE is the station that identified the youth.
+        {.name = "hotline_referral_naming_a_participating_station_routes_by_it",
+         .station_id = "city-south",
+         .kind = SOURCE_KIND_HOTLINE,
+         .agency_id = "cph",
+         .youth = {.probation = true},
+         .agency = RESPONDER_AGENCY_CTU,
+         .rule_id = "ctu.open-probation",
+         .team_id = "ctu-south",
+         .area_id = "south",
+         .hubs = {"hub-b", "hub-c", "hub-a"},
+         .advocacy_agency_id = "advocates-south",
+         .inputs = {{"station_id", "city-south"},
+                    {"participating", "true"},
+                    {"open_probation_case", "true"},
+                    {"open_dcfs_case", "false"},
+                    {"dual_status", "false"}}},
+        {.name = "hotline_referral_naming_an_unknown_station_is_an_unknown_station",
+         .station_id = "no-such-station",
+         .kind = SOURCE_KIND_HOTLINE,
+         .agency_id = "cph",
+         .youth = {},
+         .agency = RESPONDER_AGENCY_STANDARD_HOTLINE,
+         .rule_id = "hotline.unknown-station",
+         .team_id = "hotline-team",
+         .area_id = "south",
+         .hubs = {"hub-b", "hub-c", "hub-a"},
+         .advocacy_agency_id = "advocates-south",
+         .supervisor_review = true,
+         .notified = {"cph-supervisor"},
+         .inputs = {{"station_id", "no-such-station"}, {"station_known", "false"}}},
     }),
     [](const ::testing::TestParamInfo<RouteCase>& info) { return info.param.name; });
 
@@ -461,6 +532,27 @@ TEST(DecideRouteTest, DescriptionsAreSentencesAPersonCanCheck) {
   EXPECT_THAT(hotline.rule_description(), HasSubstr("supervisor"));
   ASSERT_EQ(hotline.notifications_size(), 1);
   EXPECT_THAT(hotline.notifications(0).reason(), HasSubstr("supervisor review"));
+}
+
+TEST(DecideRouteTest, AHotlineReferralIsNotCalledAnUnknownStation) {
+  auto config = TestConfig();
+  const CaseRouted routed =
+      DecideRoute(*config, MakeReferral("", {}, "cph", SOURCE_KIND_HOTLINE));
+  EXPECT_EQ(routed.rule_id(), kRuleHotlineOriginated);
+  EXPECT_THAT(routed.rule_description(),
+              HasSubstr("The Child Protection Hotline originated the referral; no station "
+                        "identified the youth, so the hotline gives its standard response"));
+  EXPECT_THAT(routed.rule_description(), HasSubstr("South Area"));
+  EXPECT_THAT(routed.rule_description(), HasSubstr("supervisor reviews"));
+  EXPECT_THAT(routed.rule_description(), ::testing::Not(HasSubstr("not in the protocol")));
+  ASSERT_EQ(routed.notifications_size(), 1);
+  EXPECT_THAT(routed.notifications(0).reason(), HasSubstr("supervisor review"));
+  EXPECT_THAT(routed.notifications(0).reason(), HasSubstr("Child Protection Hotline"));
+  EXPECT_THAT(routed.notifications(0).reason(), ::testing::Not(HasSubstr("not in the protocol")));
+
+  // Without kind HOTLINE a missing station is still an unknown one: only the hotline has none.
+  const CaseRouted no_station = DecideRoute(*config, MakeReferral("", {}, "city-pd"));
+  EXPECT_EQ(no_station.rule_id(), kRuleUnknownStation);
 }
 
 TEST(DecideRouteTest, NeverReadsTheYouthsIdentity) {
@@ -516,6 +608,15 @@ TEST(ShippedConfigRoutingTest, CenturyStationNotifiesTheSheriffsHtbAndGoesToSpa6
     EXPECT_TRUE(hotline.supervisor_review()) << station.id;
   }
   EXPECT_TRUE(found_non_participating);
+
+  const CaseRouted hotline =
+      DecideRoute(**config, MakeReferral("", {}, "cph", SOURCE_KIND_HOTLINE));
+  EXPECT_EQ(hotline.rule_id(), kRuleHotlineOriginated);
+  EXPECT_EQ(hotline.agency(), RESPONDER_AGENCY_STANDARD_HOTLINE);
+  EXPECT_EQ(hotline.team_id(), "cph-standard-response");
+  EXPECT_EQ(hotline.area_id(), "spa-4");
+  EXPECT_TRUE(hotline.supervisor_review());
+  EXPECT_THAT(RecipientsOf(hotline), ElementsAre("cph-supervisor"));
 }
 
 }  // namespace

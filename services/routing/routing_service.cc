@@ -11,9 +11,11 @@ namespace csec::routing {
 
 using csec::dispatch::v1::Envelope;
 
-absl::Status RoutingHandler::Handle(const Envelope& event) {
-  if (event.body_case() != Envelope::kReferralReceived) return absl::OkStatus();
-
+void RoutingHandler::Handle(const Envelope& event, HandlerDone done) {
+  if (!ActsOn(event)) return done(absl::OkStatus());
+  if (!event.referral_received().has_referral()) {
+    return done(absl::InvalidArgumentError("referral_received.referral is missing: nothing to route"));
+  }
   csec::dispatch::v1::CaseRouted routed = DecideRoute(*config_->Current(), event.referral_received().referral());
   routed.set_referral_event_id(event.event_id());
 
@@ -22,17 +24,24 @@ absl::Status RoutingHandler::Handle(const Envelope& event) {
   out.set_trace_id(event.trace_id());
   out.set_request_id(event.request_id());
   *out.mutable_case_routed() = routed;
-  if (absl::Status s = producer_->Produce(kRoutingTopic, out.case_id(), out.SerializeAsString()); !s.ok()) {
-    return s;  // Unavailable: the consumer retries this referral, it is not dropped
-  }
-  static Counter& routed_count =
-      Metrics::Get().GetCounter("csec_routing_cases_routed_total", "Referrals routed to a responding agency");
-  routed_count.Increment();
-  log::Info("routing.case_routed", {{"case_id", out.case_id()}, {"event_id", out.event_id()},
-                                    {"agency", csec::dispatch::v1::ResponderAgency_Name(routed.agency())},
-                                    {"team_id", routed.team_id()}, {"rule_id", routed.rule_id()},
-                                    {"config_version", routed.config_version()}});
-  return absl::OkStatus();
+  // Logged once Kafka has it; the fields are copied now, the envelope does not outlive this call.
+  auto logged = [case_id = out.case_id(), event_id = out.event_id(),
+                 agency = csec::dispatch::v1::ResponderAgency_Name(routed.agency()), team_id = routed.team_id(),
+                 rule_id = routed.rule_id(), config_version = routed.config_version(),
+                 done = std::move(done)](absl::Status acked) mutable {
+    if (acked.ok()) {
+      static Counter& routed_count =
+          Metrics::Get().GetCounter("csec_routing_cases_routed_total", "Referrals routed to a responding agency");
+      routed_count.Increment();
+      log::Info("routing.case_routed", {{"case_id", case_id}, {"event_id", event_id}, {"agency", agency},
+                                        {"team_id", team_id}, {"rule_id", rule_id}, {"config_version", config_version}});
+    }
+    done(std::move(acked));  // Unavailable: the consumer retries this referral, it is not dropped
+  };
+  auto shared = std::make_shared<decltype(logged)>(std::move(logged));
+  absl::Status queued = producer_->ProduceAsync(kRoutingTopic, out.case_id(), out.SerializeAsString(),
+                                                [shared](absl::Status acked) { (*shared)(std::move(acked)); });
+  if (!queued.ok()) (*shared)(std::move(queued));
 }
 
 }  // namespace csec::routing

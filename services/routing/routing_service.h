@@ -3,15 +3,18 @@
 // emit CaseRouted on csec.routing.v1 with the rule, its inputs and the config version.
 //
 // The CaseRouted event id is derived from the referral's event id, so a replay emits the same
-// event, which consumers drop. Other event kinds on the topic are not routing's business.
-// Called on the consumer's thread; the config store may be reloaded from another thread.
+// event, which consumers drop. A ReferralReceived without its referral is InvalidArgument (the
+// consumer dead-letters it). Other event kinds on the topic are not routing's business.
+// Handle is called on the consumer's thread and answers asynchronously, once Kafka acknowledged
+// CaseRouted; the config store may be reloaded from another thread meanwhile.
 #ifndef CSEC_SERVICES_ROUTING_ROUTING_SERVICE_H_
 #define CSEC_SERVICES_ROUTING_ROUTING_SERVICE_H_
 
 #include "absl/status/status.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/clock.h"
-#include "services/common/kafka.h"
+#include "services/common/kafka_consumer.h"
+#include "services/common/kafka_producer.h"
 #include "services/common/protocol_config.h"
 
 namespace csec::routing {
@@ -21,7 +24,9 @@ class RoutingHandler {
   RoutingHandler(ProtocolConfigStore* config, EventProducer* producer, const Clock* clock)
       : config_(config), producer_(producer), clock_(clock) {}
 
-  absl::Status Handle(const csec::dispatch::v1::Envelope& event);
+  // The events routing acts on (the rest are passed over).
+  static bool ActsOn(const csec::dispatch::v1::Envelope& event) { return event.has_referral_received(); }
+  void Handle(const csec::dispatch::v1::Envelope& event, HandlerDone done);
 
  private:
   ProtocolConfigStore* config_;

@@ -92,7 +92,10 @@ class RoutedLog {
 // KafkaConsumer wants somewhere to send messages its handler refuses; ours refuses none.
 class NoDeadLetters final : public csec::EventProducer {
  public:
-  absl::Status Produce(absl::string_view, absl::string_view, absl::string_view) override {
+  absl::Status Produce(absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
+    return absl::InternalError("referral_bench does not dead-letter");
+  }
+  absl::Status ProduceAsync(absl::string_view, absl::string_view, absl::string_view, csec::ProduceDone) override {
     return absl::InternalError("referral_bench does not dead-letter");
   }
 };
@@ -208,12 +211,12 @@ int main(int argc, char** argv) {
       {.kafka = {.brokers = brokers, .client_id = "referral-bench", .extra = {{"enable.auto.commit", "false"}}},
        .group_id = absl::StrCat("referral-bench-", run_id),
        .topics = {csec::kRoutingTopic}},
-      &no_dead_letters, [&](const csec::ConsumedMessage& m) {
+      &no_dead_letters, csec::FinishingInline([&](const csec::ConsumedMessage& m) {
         const Clock::time_point at = Clock::now();
         csec::dispatch::v1::Envelope e;
         if (e.ParseFromString(m.payload) && e.has_case_routed()) routed.Record(e.case_id(), at);
         return absl::OkStatus();
-      });
+      }));
   if (!consumer.ok()) {
     std::fprintf(stderr, "referral_bench: consumer: %s\n", consumer.status().ToString().c_str());
     return 1;

@@ -24,6 +24,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/common/events.h"
 #include "services/common/ids.h"
+#include "services/common/topic_scanner.h"
 #include "tools/cli_flags.h"
 #include "tools/dispatchctl/sample_referrals.h"
 

@@ -1,0 +1,479 @@
+#include "services/common/kafka_consumer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "csec/dispatch/v1/events.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/kafka_client.h"
+#include "services/common/log.h"
+#include "services/common/metrics.h"
+#include "services/common/partition_pipeline.h"
+
+namespace csec {
+namespace {
+
+// Messages taken from librdkafka per loop turn before completions are looked at again.
+constexpr int kFetchBatch = 500;
+// The longest the loop sleeps in librdkafka with nothing to do: bounds how late a retry starts
+// and how stale the lag gauges get.
+constexpr absl::Duration kIdlePoll = absl::Milliseconds(100);
+constexpr absl::Duration kHousekeepingInterval = absl::Seconds(1);
+
+int Millis(absl::Duration d) {
+  return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 0, 1'000'000));
+}
+
+std::string Name(const TopicPartitionId& tp) { return absl::StrCat(tp.topic, "/", tp.partition); }
+
+// Where handlers report, possibly after the consumer is gone (a late Redis reply): shared, and
+// it stops waking librdkafka once the consumer closes.
+class CompletionQueue {
+ public:
+  struct Item {
+    TopicPartitionId partition;
+    int64_t offset = 0;
+    uint64_t generation = 0;  // of the partition's assignment the message was started in
+    bool dead_letter = false; // the answer to sending it to the dead-letter topic
+    absl::Status status;
+    absl::Time started;
+  };
+
+  void Push(Item item) {
+    absl::MutexLock lock(&mu_);
+    items_.push_back(std::move(item));
+    if (wake_) rd_kafka_queue_yield(wake_);  // end the loop's wait in librdkafka now
+  }
+
+  std::deque<Item> TakeAll() {
+    absl::MutexLock lock(&mu_);
+    return std::exchange(items_, {});
+  }
+
+  // Waits until there is something, or `deadline`.
+  void Await(absl::Time deadline) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithDeadline(absl::Condition(+[](std::deque<Item>* items) { return !items->empty(); }, &items_), deadline);
+  }
+
+  bool empty() {
+    absl::MutexLock lock(&mu_);
+    return items_.empty();
+  }
+
+  // Ends the loop's wait in librdkafka, if the consumer is still open.
+  void Wake() {
+    absl::MutexLock lock(&mu_);
+    if (wake_) rd_kafka_queue_yield(wake_);
+  }
+
+  void SetWake(rd_kafka_queue_t* queue) {
+    absl::MutexLock lock(&mu_);
+    wake_ = queue;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
+  rd_kafka_queue_t* wake_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+}  // namespace
+
+AsyncMessageHandler FinishingInline(MessageHandler handler) {
+  return [handler = std::move(handler)](const ConsumedMessage& m, HandlerDone done) { done(handler(m)); };
+}
+
+bool IsPermanentFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kOutOfRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
+ public:
+  Impl(ConsumerOptions options, EventProducer* dead_letters, AsyncMessageHandler handler)
+      : options_(std::move(options)),
+        dead_letters_(dead_letters),
+        handler_(std::move(handler)),
+        completions_(std::make_shared<CompletionQueue>()),
+        labels_(Labels({{"group", options_.group_id}})),
+        consumed_(Metrics::Get().GetCounter("csec_kafka_consumed_total",
+                                            "Messages whose handling completed (handled or dead-lettered)", labels_)),
+        dead_lettered_(Metrics::Get().GetCounter("csec_kafka_dead_letters_total",
+                                                 "Messages sent to the dead-letter topic", labels_)),
+        retries_(Metrics::Get().GetCounter("csec_kafka_handler_retries_total",
+                                           "Handler failures that will be retried after a back-off", labels_)),
+        handler_seconds_(Metrics::Get().GetHistogram("csec_kafka_handler_seconds",
+                                                     "Handling time of a message, from start to done", labels_)),
+        assigned_gauge_(Metrics::Get().GetGauge("csec_kafka_partitions_assigned",
+                                                "Partitions this member owns", labels_)),
+        paused_gauge_(Metrics::Get().GetGauge("csec_kafka_partitions_paused",
+                                              "Owned partitions paused (retry back-off or full buffer)", labels_)) {}
+
+  ~Impl() override { Stop(); }
+
+  absl::Status Init() {
+    std::map<std::string, std::string> props = {
+        {"group.id", options_.group_id},
+        // Offsets are stored by hand once handled, and the stored ones committed every second.
+        {"enable.auto.offset.store", "false"},
+        {"enable.auto.commit", "true"},
+        {"auto.commit.interval.ms", "1000"},
+        {"auto.offset.reset", "earliest"},
+        {"isolation.level", "read_committed"},
+        {"session.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.session_timeout))},
+        {"heartbeat.interval.ms", absl::StrCat(std::max<int64_t>(100, absl::ToInt64Milliseconds(options_.session_timeout) / 5))},
+    };
+    if (!options_.instance_id.empty()) props["group.instance.id"] = options_.instance_id;
+    auto conf = kafka_internal::MakeConf(options_.kafka, std::move(props));
+    if (!conf.ok()) return conf.status();
+    std::string err;
+    if ((*conf)->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK) {
+      return absl::InternalError(err);
+    }
+    consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+    if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
+    wake_queue_ = rd_kafka_queue_get_consumer(consumer_->c_ptr());
+    completions_->SetWake(wake_queue_);
+    if (auto code = consumer_->subscribe(options_.topics); code != RdKafka::ERR_NO_ERROR) {
+      return kafka_internal::FromKafkaError(code, "subscribe");
+    }
+    thread_ = std::thread([this] { Loop(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    stop_requested_ = true;
+    completions_->Wake();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  int assigned_partitions() const { return assigned_count_.load(); }
+  const std::string& group_id() const { return options_.group_id; }
+
+  // Runs on the loop thread, inside consume() or close().
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    std::vector<TopicPartitionId> ids;
+    for (const RdKafka::TopicPartition* p : partitions) ids.push_back({p->topic(), p->partition()});
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      for (const TopicPartitionId& id : ids) {
+        partitions_.erase(id);
+        partitions_.emplace(id, Partition{.pipeline = PartitionPipeline({.max_in_flight = options_.max_in_flight_per_partition}),
+                                          .generation = ++generations_,
+                                          .paused = false,
+                                          .backoff = options_.min_retry_backoff,
+                                          .lag = &Metrics::Get().GetGauge(
+                                              "csec_kafka_consumer_lag", "Messages on the partition not yet handled",
+                                              Labels({{"group", options_.group_id}, {"topic", id.topic},
+                                                      {"partition", absl::StrCat(id.partition)}}))});
+      }
+      if (options_.on_assigned) options_.on_assigned(ids);
+      consumer->assign(partitions);
+      assigned_count_ = static_cast<int>(partitions_.size());
+      assigned_gauge_.Set(assigned_count_);
+      log::Info("kafka.assigned", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
+                                   {"list", Describe(ids)}});
+    } else {
+      Finish(ids, absl::Now() + options_.drain_timeout);
+      if (options_.on_revoked) options_.on_revoked(ids);
+      for (const TopicPartitionId& id : ids) {
+        auto it = partitions_.find(id);
+        if (it == partitions_.end()) continue;
+        it->second.lag->Set(0);
+        partitions_.erase(it);
+      }
+      consumer->unassign();
+      assigned_count_ = static_cast<int>(partitions_.size());
+      assigned_gauge_.Set(assigned_count_);
+      log::Info("kafka.revoked", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
+                                  {"error", RdKafka::err2str(err)}});
+    }
+  }
+
+ private:
+  struct Partition {
+    PartitionPipeline pipeline;
+    uint64_t generation = 0;
+    bool paused = false;
+    absl::Duration backoff;
+    Gauge* lag = nullptr;
+  };
+
+  void Loop() {
+    absl::Time next_housekeeping = absl::Now();
+    while (!stop_requested_) {
+      Fetch();
+      ApplyCompletions();
+      StartReady();
+      StoreOffsets();
+      ReconcilePauses();
+      if (absl::Now() >= next_housekeeping) {
+        UpdateLag();
+        next_housekeeping = absl::Now() + kHousekeepingInterval;
+      }
+    }
+    std::vector<TopicPartitionId> owned;
+    for (const auto& [id, p] : partitions_) owned.push_back(id);
+    Finish(owned, absl::Now() + options_.drain_timeout);
+    completions_->SetWake(nullptr);
+    rd_kafka_queue_destroy(wake_queue_);
+    wake_queue_ = nullptr;
+    // Leaves the group (a static member only stops heartbeating: its name keeps the partitions
+    // for session_timeout, so a restart under the same name takes them straight back).
+    consumer_->close();
+    assigned_count_ = 0;
+    assigned_gauge_.Set(0);
+  }
+
+  // Takes what librdkafka has (waiting a little when there is nothing else to do).
+  void Fetch() {
+    for (int i = 0; i < kFetchBatch && !stop_requested_; ++i) {
+      const int timeout = i == 0 ? Millis(IdleWait()) : 0;
+      std::unique_ptr<RdKafka::Message> msg(consumer_->consume(timeout));
+      switch (msg->err()) {
+        case RdKafka::ERR_NO_ERROR:
+          Accept(*msg);
+          continue;
+        case RdKafka::ERR__TIMED_OUT:
+        case RdKafka::ERR__PARTITION_EOF:
+          return;
+        default:
+          log::Warn("kafka.consume_error", {{"group", options_.group_id}, {"error", msg->errstr()}});
+          return;
+      }
+    }
+  }
+
+  absl::Duration IdleWait() {
+    if (!completions_->empty()) return absl::ZeroDuration();
+    absl::Duration wait = kIdlePoll;
+    const absl::Time now = absl::Now();
+    for (auto& [id, p] : partitions_) {
+      if (std::optional<absl::Time> retry = p.pipeline.NextRetry()) wait = std::min(wait, std::max(absl::ZeroDuration(), *retry - now));
+    }
+    return wait;
+  }
+
+  void Accept(const RdKafka::Message& msg) {
+    auto it = partitions_.find({msg.topic_name(), msg.partition()});
+    if (it == partitions_.end()) return;  // not ours any more; it comes again to its owner
+    ConsumedMessage m{.topic = msg.topic_name(), .partition = msg.partition(), .offset = msg.offset(),
+                      .key = msg.key() ? *msg.key() : std::string(),
+                      .payload = std::string(static_cast<const char*>(msg.payload()), msg.len())};
+    it->second.pipeline.Add(std::move(m));
+  }
+
+  void StartReady() {
+    const absl::Time now = absl::Now();
+    for (auto& [id, p] : partitions_) {
+      for (const ConsumedMessage* m : p.pipeline.TakeReady(now)) {
+        std::shared_ptr<CompletionQueue> sink = completions_;
+        handler_(*m, [sink, id = id, offset = m->offset, generation = p.generation, now](absl::Status s) {
+          sink->Push({.partition = id, .offset = offset, .generation = generation, .dead_letter = false,
+                      .status = std::move(s), .started = now});
+        });
+      }
+    }
+  }
+
+  // Applies handlers' answers: done, dead-letter it, or retry it after a back-off.
+  void ApplyCompletions() {
+    for (CompletionQueue::Item& c : completions_->TakeAll()) {
+      auto it = partitions_.find(c.partition);
+      if (it == partitions_.end() || it->second.generation != c.generation) continue;  // revoked meanwhile
+      Partition& p = it->second;
+      if (!c.dead_letter) handler_seconds_.Observe(absl::ToDoubleSeconds(absl::Now() - c.started));
+      if (c.status.ok()) {
+        if (c.dead_letter) dead_lettered_.Increment();
+        consumed_.Increment();
+        p.pipeline.Completed(c.offset);
+        p.backoff = options_.min_retry_backoff;
+        continue;
+      }
+      if (!c.dead_letter && IsPermanentFailure(c.status)) {
+        SendToDeadLetters(c.partition, p, c.offset, c.status);
+        continue;
+      }
+      // Transient (or the dead letter could not be written): hold this partition and retry.
+      retries_.Increment();
+      log::Warn("kafka.handler_retry", {{"group", options_.group_id}, {"partition", Name(c.partition)},
+                                        {"offset", static_cast<long long>(c.offset)},
+                                        {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(p.backoff))},
+                                        {"error", c.status.ToString()}});
+      p.pipeline.Failed(c.offset, absl::Now() + p.backoff);
+      p.backoff = std::min(p.backoff * 2, options_.max_retry_backoff);
+    }
+  }
+
+  void SendToDeadLetters(const TopicPartitionId& id, Partition& p, int64_t offset, const absl::Status& reason) {
+    const ConsumedMessage* m = p.pipeline.Find(offset);
+    if (m == nullptr) return;
+    csec::dispatch::v1::DeadLetter letter;
+    letter.set_source_topic(m->topic);
+    letter.set_source_partition(m->partition);
+    letter.set_source_offset(m->offset);
+    letter.set_key(m->key);
+    letter.set_payload(m->payload);
+    letter.set_consumer(options_.group_id);
+    letter.set_reason(absl::StrCat("consumer group ", options_.group_id, " refused it: ", reason.message()));
+    *letter.mutable_dead_lettered_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    log::Warn("kafka.dead_letter", {{"group", options_.group_id}, {"partition", Name(id)},
+                                    {"offset", static_cast<long long>(offset)}, {"reason", std::string(reason.message())}});
+    std::shared_ptr<CompletionQueue> sink = completions_;
+    auto report = [sink, id, offset, generation = p.generation](absl::Status sent) {
+      sink->Push({.partition = id, .offset = offset, .generation = generation, .dead_letter = true,
+                  .status = std::move(sent), .started = absl::Now()});
+    };
+    absl::Status queued = dead_letters_->ProduceAsync(options_.dead_letter_topic, m->key, letter.SerializeAsString(),
+                                                      report);
+    if (!queued.ok()) report(queued);
+  }
+
+  void StoreOffsets() {
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (auto& [id, p] : partitions_) {
+      if (std::optional<int64_t> next = p.pipeline.TakeCommittable()) {
+        offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, *next));
+      }
+    }
+    if (offsets.empty()) return;
+    if (auto code = consumer_->offsets_store(offsets); code != RdKafka::ERR_NO_ERROR) {
+      log::Warn("kafka.offsets_store_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
+    }
+    RdKafka::TopicPartition::destroy(offsets);
+  }
+
+  // Pause a partition that waits to retry or whose buffer is full; resume it otherwise.
+  void ReconcilePauses() {
+    std::vector<RdKafka::TopicPartition*> to_pause, to_resume;
+    int paused = 0;
+    for (auto& [id, p] : partitions_) {
+      const bool want = p.pipeline.waiting_to_retry() || p.pipeline.buffered() >= options_.max_buffered_per_partition;
+      if (want != p.paused) {
+        (want ? to_pause : to_resume).push_back(RdKafka::TopicPartition::create(id.topic, id.partition));
+        p.paused = want;
+      }
+      paused += p.paused ? 1 : 0;
+    }
+    // Pausing drops what librdkafka fetched ahead for the partition; resuming fetches again from
+    // after the last message we took, so nothing is skipped or doubled.
+    if (!to_pause.empty()) consumer_->pause(to_pause);
+    if (!to_resume.empty()) consumer_->resume(to_resume);
+    RdKafka::TopicPartition::destroy(to_pause);
+    RdKafka::TopicPartition::destroy(to_resume);
+    paused_gauge_.Set(paused);
+  }
+
+  void UpdateLag() {
+    for (auto& [id, p] : partitions_) {
+      int64_t low = 0, high = 0;
+      if (consumer_->get_watermark_offsets(id.topic, id.partition, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0) {
+        continue;
+      }
+      std::optional<int64_t> done = p.pipeline.Committable();
+      if (!done) {
+        std::vector<RdKafka::TopicPartition*> position = {RdKafka::TopicPartition::create(id.topic, id.partition)};
+        if (consumer_->position(position) == RdKafka::ERR_NO_ERROR && position[0]->offset() >= 0) {
+          done = position[0]->offset();
+        }
+        RdKafka::TopicPartition::destroy(position);
+      }
+      if (done) p.lag->Set(static_cast<double>(std::max<int64_t>(0, high - *done)));
+    }
+  }
+
+  // Waits (until `deadline`) for the messages in hand on `ids` to complete, starting nothing new,
+  // then stores and commits their offsets. What did not complete is not committed: the next
+  // owner handles it again, and handlers are idempotent.
+  void Finish(const std::vector<TopicPartitionId>& ids, absl::Time deadline) {
+    auto busy = [&] {
+      for (const TopicPartitionId& id : ids) {
+        auto it = partitions_.find(id);
+        if (it != partitions_.end() && it->second.pipeline.in_flight() > 0) return true;
+      }
+      return false;
+    };
+    while (busy() && absl::Now() < deadline) {
+      completions_->Await(deadline);
+      ApplyCompletions();
+    }
+    if (busy()) {
+      log::Warn("kafka.drain_incomplete", {{"group", options_.group_id},
+                                           {"waited_ms", static_cast<long long>(absl::ToInt64Milliseconds(options_.drain_timeout))}});
+    }
+    std::vector<RdKafka::TopicPartition*> offsets;
+    for (const TopicPartitionId& id : ids) {
+      auto it = partitions_.find(id);
+      if (it == partitions_.end()) continue;
+      if (std::optional<int64_t> next = it->second.pipeline.Committable()) {
+        offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, *next));
+      }
+    }
+    if (offsets.empty()) return;
+    consumer_->offsets_store(offsets);
+    if (auto code = consumer_->commitSync(offsets); code != RdKafka::ERR_NO_ERROR && code != RdKafka::ERR__NO_OFFSET) {
+      log::Warn("kafka.commit_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
+    }
+    RdKafka::TopicPartition::destroy(offsets);
+  }
+
+  static std::string Describe(const std::vector<TopicPartitionId>& ids) {
+    return absl::StrJoin(ids, ",", [](std::string* out, const TopicPartitionId& id) { out->append(Name(id)); });
+  }
+
+  const ConsumerOptions options_;
+  EventProducer* dead_letters_;
+  AsyncMessageHandler handler_;
+  std::shared_ptr<CompletionQueue> completions_;
+  const std::string labels_;
+  Counter& consumed_;
+  Counter& dead_lettered_;
+  Counter& retries_;
+  Histogram& handler_seconds_;
+  Gauge& assigned_gauge_;
+  Gauge& paused_gauge_;
+
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  rd_kafka_queue_t* wake_queue_ = nullptr;
+  // Loop thread only.
+  std::map<TopicPartitionId, Partition> partitions_;
+  uint64_t generations_ = 0;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<int> assigned_count_{0};
+  std::thread thread_;
+};
+
+absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Start(const ConsumerOptions& options,
+                                                                    EventProducer* dead_letters,
+                                                                    AsyncMessageHandler handler) {
+  auto impl = std::make_unique<Impl>(options, dead_letters, std::move(handler));
+  if (absl::Status s = impl->Init(); !s.ok()) return s;
+  return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(impl)));
+}
+
+KafkaConsumer::KafkaConsumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KafkaConsumer::~KafkaConsumer() = default;
+void KafkaConsumer::Stop() { impl_->Stop(); }
+int KafkaConsumer::assigned_partitions() const { return impl_->assigned_partitions(); }
+const std::string& KafkaConsumer::group_id() const { return impl_->group_id(); }
+
+}  // namespace csec

@@ -1,0 +1,47 @@
+// Every Redis key csec-dispatch writes, named in one place, so an operator can see what lives in
+// Redis and why, and Redis Cluster slots are chosen deliberately: a case's keys share the hash
+// tag {<case_id>}, so one script may touch them all.
+//
+//   redis.Command({"HVALS", redis_keys::CaseEvents(case_id)});
+#ifndef CSEC_SERVICES_COMMON_REDIS_KEYS_H_
+#define CSEC_SERVICES_COMMON_REDIS_KEYS_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace csec::redis_keys {
+
+// The case view: each distinct event of the case (hash event id → Envelope bytes), and a
+// counter bumped with each new one (what WatchCase watches). Derived from Kafka: rebuilt by
+// replaying the topics.
+inline std::string CaseEvents(absl::string_view case_id) { return absl::StrCat("csec:case:{", case_id, "}:events"); }
+inline std::string CaseVersion(absl::string_view case_id) { return absl::StrCat("csec:case:{", case_id, "}:version"); }
+
+// The case's identity-sealing key (32 random bytes). Not derivable from Kafka: deleting it makes
+// the sealed identity on every topic unreadable, by design.
+inline std::string CaseSealingKey(absl::string_view case_id) { return absl::StrCat("csec:case:{", case_id, "}:key"); }
+
+// Intake's idempotency reservations: "<state>:<fingerprint>" for a report (one per case: the
+// case id is derived from the agency and its idempotency key) and for each fact request id.
+// State "pending" until Kafka acknowledged the event, then "done".
+inline std::string ReportReservation(absl::string_view case_id) {
+  return absl::StrCat("csec:case:{", case_id, "}:report");
+}
+inline std::string FactReservation(absl::string_view case_id, absl::string_view request_id_hash) {
+  return absl::StrCat("csec:case:{", case_id, "}:fact:", request_id_hash);
+}
+// How long intake remembers an idempotency key or request id: longer than any agency retries.
+inline constexpr absl::Duration kReservationHorizon = absl::Hours(24 * 400);
+
+// A consumer's "already handled" marker for an event it acted on; expires after the consumer's
+// dedupe horizon (--dedupe_horizon), so markers do not grow without bound.
+inline std::string Handled(absl::string_view consumer, absl::string_view event_id) {
+  return absl::StrCat("csec:handled:", consumer, ":", event_id);
+}
+
+}  // namespace csec::redis_keys
+
+#endif  // CSEC_SERVICES_COMMON_REDIS_KEYS_H_
