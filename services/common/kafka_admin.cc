@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -54,9 +55,10 @@ absl::StatusOr<std::map<std::string, int>> ExistingTopics(AdminClient& client, c
   std::map<std::string, int> existing;
   for (int i = 0; i < metadata->topic_cnt; ++i) {
     const auto& t = metadata->topics[i];
-    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    // A topic just created may show a transient error (no leader elected yet): it exists.
+    if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
     for (const std::string& wanted : topics) {
-      if (wanted == t.topic) existing[wanted] = t.partition_cnt;
+      if (wanted == t.topic) existing[wanted] = t.err == RD_KAFKA_RESP_ERR_NO_ERROR ? t.partition_cnt : -1;
     }
   }
   rd_kafka_metadata_destroy(metadata);
@@ -75,8 +77,9 @@ rd_kafka_event_t* AwaitResult(AdminClient& client, rd_kafka_event_type_t type, a
   return nullptr;
 }
 
+// Creates `missing`; a topic another client created meanwhile is added to `raced`.
 absl::Status CreateTopics(AdminClient& client, const std::vector<std::string>& missing, const TopicSettings& settings,
-                          absl::Duration timeout) {
+                          absl::Duration timeout, std::vector<std::string>& raced) {
   char errstr[512];
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   const std::string retention_ms = absl::StrCat(absl::ToInt64Milliseconds(settings.retention));
@@ -109,7 +112,9 @@ absl::Status CreateTopics(AdminClient& client, const std::vector<std::string>& m
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
     for (size_t i = 0; i < count && result.ok(); ++i) {
       rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        raced.push_back(rd_kafka_topic_result_name(results[i]));
+      } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* msg = rd_kafka_topic_result_error_string(results[i]);
         result = absl::UnavailableError(absl::StrCat("create topic ", rd_kafka_topic_result_name(results[i]), ": ",
                                                      msg ? msg : rd_kafka_err2str(err)));
@@ -118,7 +123,7 @@ absl::Status CreateTopics(AdminClient& client, const std::vector<std::string>& m
   }
   rd_kafka_event_destroy(event);
   for (const std::string& t : missing) {
-    if (result.ok()) {
+    if (result.ok() && std::find(raced.begin(), raced.end(), t) == raced.end()) {
       log::Info("kafka.topic_created", {{"topic", t}, {"partitions", settings.partitions},
                                         {"replication_factor", settings.replication_factor},
                                         {"retention_ms", retention_ms}});
@@ -149,7 +154,12 @@ absl::StatusOr<std::map<std::string, int64_t>> Retentions(AdminClient& client, c
     size_t count = 0;
     const rd_kafka_ConfigResource_t** described =
         rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count);
-    for (size_t i = 0; i < count; ++i) {
+    for (size_t i = 0; i < count && result.ok(); ++i) {
+      if (rd_kafka_ConfigResource_error(described[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        result = absl::UnavailableError(absl::StrCat("describe ", rd_kafka_ConfigResource_name(described[i]), ": ",
+                                                     rd_kafka_ConfigResource_error_string(described[i])));
+        break;
+      }
       size_t entries = 0;
       const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(described[i], &entries);
       for (size_t j = 0; j < entries; ++j) {
@@ -164,6 +174,9 @@ absl::StatusOr<std::map<std::string, int64_t>> Retentions(AdminClient& client, c
   }
   rd_kafka_event_destroy(event);
   if (!result.ok()) return result;
+  for (const std::string& t : topics) {
+    if (!retention.count(t)) return absl::UnavailableError(absl::StrCat("describe ", t, ": no retention.ms reported"));
+  }
   return retention;
 }
 
@@ -221,7 +234,7 @@ absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::str
     auto it = existing->find(t);
     if (it == existing->end()) {
       missing.push_back(t);
-    } else if (it->second != settings.partitions) {
+    } else if (it->second >= 0 && it->second != settings.partitions) {
       return absl::FailedPreconditionError(absl::StrCat(
           "topic ", t, " has ", it->second, " partitions, but --topic_partitions is ", settings.partitions,
           ": every csec topic must have the same count, so one case lands on one partition number everywhere"));
@@ -230,11 +243,18 @@ absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::str
     }
   }
   if (!missing.empty()) {
-    if (absl::Status s = CreateTopics(client, missing, settings, timeout); !s.ok()) return s;
+    // Already there after all (metadata lagged behind another client's creation): check it too.
+    if (absl::Status s = CreateTopics(client, missing, settings, timeout, present); !s.ok()) return s;
   }
   if (present.empty()) return absl::OkStatus();
 
+  // A topic created a moment ago (by us or another replica) may not be describable yet.
+  const absl::Time deadline = absl::Now() + timeout;
   absl::StatusOr<std::map<std::string, int64_t>> retention = Retentions(client, present, timeout);
+  while (!retention.ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    retention = Retentions(client, present, deadline - absl::Now());
+  }
   if (!retention.ok()) return retention.status();
   std::vector<std::string> too_short;
   for (const auto& [topic, ms] : *retention) {
@@ -246,6 +266,17 @@ absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::str
                                                {"to_ms", static_cast<long long>(absl::ToInt64Milliseconds(settings.retention))}});
   }
   return RaiseRetention(client, too_short, settings, timeout);
+}
+
+absl::StatusOr<absl::Duration> DescribeRetention(const KafkaSettings& kafka, const std::string& topic,
+                                                 absl::Duration timeout) {
+  AdminClient client;
+  if (absl::Status s = Open(kafka, client); !s.ok()) return s;
+  absl::StatusOr<std::map<std::string, int64_t>> retention = Retentions(client, {topic}, timeout);
+  if (!retention.ok()) return retention.status();
+  auto it = retention->find(topic);
+  if (it == retention->end()) return absl::NotFoundError(absl::StrCat("topic ", topic, ": no retention.ms reported"));
+  return it->second < 0 ? absl::InfiniteDuration() : absl::Milliseconds(it->second);
 }
 
 }  // namespace csec

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/kafka_settings.h"
 
@@ -31,6 +32,10 @@ struct TopicSettings {
 // existing topic that keeps events for less than `settings.retention` gets its retention raised.
 absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::string>& topics,
                           const TopicSettings& settings, absl::Duration timeout = absl::Seconds(30));
+
+// How long `topic` keeps its events (retention.ms; InfiniteDuration when -1), as the broker says.
+absl::StatusOr<absl::Duration> DescribeRetention(const KafkaSettings& kafka, const std::string& topic,
+                                                 absl::Duration timeout = absl::Seconds(30));
 
 }  // namespace csec
 

@@ -17,7 +17,6 @@
 #include "services/common/kafka_client.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
-#include "services/common/partition_pipeline.h"
 
 namespace csec {
 namespace {
@@ -40,11 +39,7 @@ std::string Name(const TopicPartitionId& tp) { return absl::StrCat(tp.topic, "/"
 class CompletionQueue {
  public:
   struct Item {
-    TopicPartitionId partition;
-    int64_t offset = 0;
-    uint64_t generation = 0;  // of the partition's assignment the message was started in
-    bool dead_letter = false; // the answer to sending it to the dead-letter topic
-    absl::Status status;
+    ConsumerBook::Completion completion;
     absl::Time started;
   };
 
@@ -93,25 +88,16 @@ AsyncMessageHandler FinishingInline(MessageHandler handler) {
   return [handler = std::move(handler)](const ConsumedMessage& m, HandlerDone done) { done(handler(m)); };
 }
 
-bool IsPermanentFailure(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kDataLoss:
-    case absl::StatusCode::kOutOfRange:
-      return true;
-    default:
-      return false;
-  }
-}
-
 class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
  public:
   Impl(ConsumerOptions options, EventProducer* dead_letters, AsyncMessageHandler handler)
       : options_(std::move(options)),
         dead_letters_(dead_letters),
         handler_(std::move(handler)),
+        book_({.max_in_flight_per_partition = options_.max_in_flight_per_partition,
+               .max_buffered_per_partition = options_.max_buffered_per_partition,
+               .min_retry_backoff = options_.min_retry_backoff,
+               .max_retry_backoff = options_.max_retry_backoff}),
         completions_(std::make_shared<CompletionQueue>()),
         labels_(Labels({{"group", options_.group_id}})),
         consumed_(Metrics::Get().GetCounter("csec_kafka_consumed_total",
@@ -174,34 +160,27 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     std::vector<TopicPartitionId> ids;
     for (const RdKafka::TopicPartition* p : partitions) ids.push_back({p->topic(), p->partition()});
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      book_.Assign(ids);
       for (const TopicPartitionId& id : ids) {
-        partitions_.erase(id);
-        partitions_.emplace(id, Partition{.pipeline = PartitionPipeline({.max_in_flight = options_.max_in_flight_per_partition}),
-                                          .generation = ++generations_,
-                                          .paused = false,
-                                          .backoff = options_.min_retry_backoff,
-                                          .lag = &Metrics::Get().GetGauge(
-                                              "csec_kafka_consumer_lag", "Messages on the partition not yet handled",
-                                              Labels({{"group", options_.group_id}, {"topic", id.topic},
-                                                      {"partition", absl::StrCat(id.partition)}}))});
+        lag_[id] = &Metrics::Get().GetGauge("csec_kafka_consumer_lag", "Messages on the partition not yet handled",
+                                            Labels({{"group", options_.group_id}, {"topic", id.topic},
+                                                    {"partition", absl::StrCat(id.partition)}}));
       }
       if (options_.on_assigned) options_.on_assigned(ids);
       consumer->assign(partitions);
-      assigned_count_ = static_cast<int>(partitions_.size());
+      assigned_count_ = book_.assigned();
       assigned_gauge_.Set(assigned_count_);
       log::Info("kafka.assigned", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
                                    {"list", Describe(ids)}});
     } else {
       Finish(ids, absl::Now() + options_.drain_timeout);
+      book_.Revoke(ids);
       if (options_.on_revoked) options_.on_revoked(ids);
       for (const TopicPartitionId& id : ids) {
-        auto it = partitions_.find(id);
-        if (it == partitions_.end()) continue;
-        it->second.lag->Set(0);
-        partitions_.erase(it);
+        if (auto it = lag_.find(id); it != lag_.end()) it->second->Set(0);
       }
       consumer->unassign();
-      assigned_count_ = static_cast<int>(partitions_.size());
+      assigned_count_ = book_.assigned();
       assigned_gauge_.Set(assigned_count_);
       log::Info("kafka.revoked", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
                                   {"error", RdKafka::err2str(err)}});
@@ -209,14 +188,6 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   }
 
  private:
-  struct Partition {
-    PartitionPipeline pipeline;
-    uint64_t generation = 0;
-    bool paused = false;
-    absl::Duration backoff;
-    Gauge* lag = nullptr;
-  };
-
   void Loop() {
     absl::Time next_housekeeping = absl::Now();
     while (!stop_requested_) {
@@ -230,9 +201,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         next_housekeeping = absl::Now() + kHousekeepingInterval;
       }
     }
-    std::vector<TopicPartitionId> owned;
-    for (const auto& [id, p] : partitions_) owned.push_back(id);
-    Finish(owned, absl::Now() + options_.drain_timeout);
+    Finish(book_.Owned(), absl::Now() + options_.drain_timeout);
     completions_->SetWake(nullptr);
     rd_kafka_queue_destroy(wake_queue_);
     wake_queue_ = nullptr;
@@ -264,139 +233,140 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
 
   absl::Duration IdleWait() {
     if (!completions_->empty()) return absl::ZeroDuration();
-    absl::Duration wait = kIdlePoll;
-    const absl::Time now = absl::Now();
-    for (auto& [id, p] : partitions_) {
-      if (std::optional<absl::Time> retry = p.pipeline.NextRetry()) wait = std::min(wait, std::max(absl::ZeroDuration(), *retry - now));
-    }
-    return wait;
+    return book_.IdleWait(absl::Now(), kIdlePoll);
   }
 
   void Accept(const RdKafka::Message& msg) {
-    auto it = partitions_.find({msg.topic_name(), msg.partition()});
-    if (it == partitions_.end()) return;  // not ours any more; it comes again to its owner
-    ConsumedMessage m{.topic = msg.topic_name(), .partition = msg.partition(), .offset = msg.offset(),
-                      .key = msg.key() ? *msg.key() : std::string(),
-                      .payload = std::string(static_cast<const char*>(msg.payload()), msg.len())};
-    it->second.pipeline.Add(std::move(m));
+    book_.Accept({.topic = msg.topic_name(), .partition = msg.partition(), .offset = msg.offset(),
+                  .key = msg.key() ? *msg.key() : std::string(),
+                  .payload = std::string(static_cast<const char*>(msg.payload()), msg.len())});
   }
 
   void StartReady() {
     const absl::Time now = absl::Now();
-    for (auto& [id, p] : partitions_) {
-      for (const ConsumedMessage* m : p.pipeline.TakeReady(now)) {
-        std::shared_ptr<CompletionQueue> sink = completions_;
-        handler_(*m, [sink, id = id, offset = m->offset, generation = p.generation, now](absl::Status s) {
-          sink->Push({.partition = id, .offset = offset, .generation = generation, .dead_letter = false,
-                      .status = std::move(s), .started = now});
-        });
-      }
+    for (const ConsumerBook::Start& start : book_.TakeReady(now)) {
+      std::shared_ptr<CompletionQueue> sink = completions_;
+      handler_(*start.message, [sink, id = start.partition, offset = start.message->offset,
+                                generation = start.generation, now](absl::Status s) {
+        sink->Push({.completion = {.partition = id, .offset = offset, .generation = generation,
+                                   .dead_letter = false, .status = std::move(s)},
+                    .started = now});
+      });
     }
   }
 
   // Applies handlers' answers: done, dead-letter it, or retry it after a back-off.
   void ApplyCompletions() {
-    for (CompletionQueue::Item& c : completions_->TakeAll()) {
-      auto it = partitions_.find(c.partition);
-      if (it == partitions_.end() || it->second.generation != c.generation) continue;  // revoked meanwhile
-      Partition& p = it->second;
-      if (!c.dead_letter) handler_seconds_.Observe(absl::ToDoubleSeconds(absl::Now() - c.started));
-      if (c.status.ok()) {
-        if (c.dead_letter) dead_lettered_.Increment();
-        consumed_.Increment();
-        p.pipeline.Completed(c.offset);
-        p.backoff = options_.min_retry_backoff;
-        continue;
+    const absl::Time now = absl::Now();
+    for (CompletionQueue::Item& item : completions_->TakeAll()) {
+      const ConsumerBook::Completion& c = item.completion;
+      if (!c.dead_letter) handler_seconds_.Observe(absl::ToDoubleSeconds(now - item.started));
+      // Looked up before Apply: a completed message leaves the book.
+      const ConsumedMessage* message = book_.Find(c.partition, c.offset);
+      const ConsumerBook::Outcome outcome = book_.Apply(c, now);
+      switch (outcome.verdict) {
+        case ConsumerBook::Verdict::kIgnored:
+          break;
+        case ConsumerBook::Verdict::kDone:
+          consumed_.Increment();
+          if (c.dead_letter) dead_lettered_.Increment();
+          break;
+        case ConsumerBook::Verdict::kDeadLetter:
+          if (message != nullptr) SendToDeadLetters(c, *message);
+          break;
+        case ConsumerBook::Verdict::kRetry:
+          retries_.Increment();
+          log::Warn("kafka.handler_retry", {{"group", options_.group_id}, {"partition", Name(c.partition)},
+                                            {"offset", static_cast<long long>(c.offset)},
+                                            {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(outcome.retry_in))},
+                                            {"error", c.status.ToString()}});
+          break;
       }
-      if (!c.dead_letter && IsPermanentFailure(c.status)) {
-        SendToDeadLetters(c.partition, p, c.offset, c.status);
-        continue;
-      }
-      // Transient (or the dead letter could not be written): hold this partition and retry.
-      retries_.Increment();
-      log::Warn("kafka.handler_retry", {{"group", options_.group_id}, {"partition", Name(c.partition)},
-                                        {"offset", static_cast<long long>(c.offset)},
-                                        {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(p.backoff))},
-                                        {"error", c.status.ToString()}});
-      p.pipeline.Failed(c.offset, absl::Now() + p.backoff);
-      p.backoff = std::min(p.backoff * 2, options_.max_retry_backoff);
     }
   }
 
-  void SendToDeadLetters(const TopicPartitionId& id, Partition& p, int64_t offset, const absl::Status& reason) {
-    const ConsumedMessage* m = p.pipeline.Find(offset);
-    if (m == nullptr) return;
+  void SendToDeadLetters(const ConsumerBook::Completion& c, const ConsumedMessage& m) {
     csec::dispatch::v1::DeadLetter letter;
-    letter.set_source_topic(m->topic);
-    letter.set_source_partition(m->partition);
-    letter.set_source_offset(m->offset);
-    letter.set_key(m->key);
-    letter.set_payload(m->payload);
+    letter.set_source_topic(m.topic);
+    letter.set_source_partition(m.partition);
+    letter.set_source_offset(m.offset);
+    letter.set_key(m.key);
+    letter.set_payload(m.payload);
     letter.set_consumer(options_.group_id);
-    letter.set_reason(absl::StrCat("consumer group ", options_.group_id, " refused it: ", reason.message()));
+    letter.set_reason(absl::StrCat("consumer group ", options_.group_id, " refused it: ", c.status.message()));
     *letter.mutable_dead_lettered_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    log::Warn("kafka.dead_letter", {{"group", options_.group_id}, {"partition", Name(id)},
-                                    {"offset", static_cast<long long>(offset)}, {"reason", std::string(reason.message())}});
+    log::Warn("kafka.dead_letter", {{"group", options_.group_id}, {"partition", Name(c.partition)},
+                                    {"offset", static_cast<long long>(c.offset)},
+                                    {"reason", std::string(c.status.message())}});
     std::shared_ptr<CompletionQueue> sink = completions_;
-    auto report = [sink, id, offset, generation = p.generation](absl::Status sent) {
-      sink->Push({.partition = id, .offset = offset, .generation = generation, .dead_letter = true,
-                  .status = std::move(sent), .started = absl::Now()});
+    auto report = [sink, id = c.partition, offset = c.offset, generation = c.generation](absl::Status sent) {
+      sink->Push({.completion = {.partition = id, .offset = offset, .generation = generation, .dead_letter = true,
+                                 .status = std::move(sent)},
+                  .started = absl::Now()});
     };
-    absl::Status queued = dead_letters_->ProduceAsync(options_.dead_letter_topic, m->key, letter.SerializeAsString(),
+    absl::Status queued = dead_letters_->ProduceAsync(options_.dead_letter_topic, m.key, letter.SerializeAsString(),
                                                       report);
     if (!queued.ok()) report(queued);
   }
 
-  void StoreOffsets() {
+  void StoreOffsets() { Store(book_.TakeStores(), /*commit=*/false); }
+
+  void Store(const std::vector<PartitionOffset>& stores, bool commit) {
+    if (stores.empty()) return;
     std::vector<RdKafka::TopicPartition*> offsets;
-    for (auto& [id, p] : partitions_) {
-      if (std::optional<int64_t> next = p.pipeline.TakeCommittable()) {
-        offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, *next));
-      }
-    }
-    if (offsets.empty()) return;
+    for (const auto& [id, offset] : stores) offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, offset));
     if (auto code = consumer_->offsets_store(offsets); code != RdKafka::ERR_NO_ERROR) {
       log::Warn("kafka.offsets_store_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
+    }
+    if (commit) {
+      if (auto code = consumer_->commitSync(offsets); code != RdKafka::ERR_NO_ERROR && code != RdKafka::ERR__NO_OFFSET) {
+        log::Warn("kafka.commit_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
+      }
     }
     RdKafka::TopicPartition::destroy(offsets);
   }
 
   // Pause a partition that waits to retry or whose buffer is full; resume it otherwise.
   void ReconcilePauses() {
-    std::vector<RdKafka::TopicPartition*> to_pause, to_resume;
-    int paused = 0;
-    for (auto& [id, p] : partitions_) {
-      const bool want = p.pipeline.waiting_to_retry() || p.pipeline.buffered() >= options_.max_buffered_per_partition;
-      if (want != p.paused) {
-        (want ? to_pause : to_resume).push_back(RdKafka::TopicPartition::create(id.topic, id.partition));
-        p.paused = want;
-      }
-      paused += p.paused ? 1 : 0;
-    }
+    ConsumerBook::PauseChanges changes = book_.TakePauseChanges();
+    auto to_kafka = [](const std::vector<TopicPartitionId>& ids) {
+      std::vector<RdKafka::TopicPartition*> out;
+      for (const TopicPartitionId& id : ids) out.push_back(RdKafka::TopicPartition::create(id.topic, id.partition));
+      return out;
+    };
     // Pausing drops what librdkafka fetched ahead for the partition; resuming fetches again from
     // after the last message we took, so nothing is skipped or doubled.
-    if (!to_pause.empty()) consumer_->pause(to_pause);
-    if (!to_resume.empty()) consumer_->resume(to_resume);
-    RdKafka::TopicPartition::destroy(to_pause);
-    RdKafka::TopicPartition::destroy(to_resume);
-    paused_gauge_.Set(paused);
+    if (!changes.pause.empty()) {
+      std::vector<RdKafka::TopicPartition*> p = to_kafka(changes.pause);
+      consumer_->pause(p);
+      RdKafka::TopicPartition::destroy(p);
+    }
+    if (!changes.resume.empty()) {
+      std::vector<RdKafka::TopicPartition*> r = to_kafka(changes.resume);
+      consumer_->resume(r);
+      RdKafka::TopicPartition::destroy(r);
+    }
+    paused_gauge_.Set(book_.paused());
   }
 
   void UpdateLag() {
-    for (auto& [id, p] : partitions_) {
+    for (const TopicPartitionId& id : book_.Owned()) {
       int64_t low = 0, high = 0;
       if (consumer_->get_watermark_offsets(id.topic, id.partition, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0) {
         continue;
       }
-      std::optional<int64_t> done = p.pipeline.Committable();
-      if (!done) {
+      std::vector<PartitionOffset> standing = book_.Committable({id});
+      std::optional<int64_t> done;
+      if (!standing.empty()) {
+        done = standing[0].second;
+      } else {
         std::vector<RdKafka::TopicPartition*> position = {RdKafka::TopicPartition::create(id.topic, id.partition)};
         if (consumer_->position(position) == RdKafka::ERR_NO_ERROR && position[0]->offset() >= 0) {
           done = position[0]->offset();
         }
         RdKafka::TopicPartition::destroy(position);
       }
-      if (done) p.lag->Set(static_cast<double>(std::max<int64_t>(0, high - *done)));
+      if (done) lag_.at(id)->Set(static_cast<double>(std::max<int64_t>(0, high - *done)));
     }
   }
 
@@ -404,35 +374,15 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   // then stores and commits their offsets. What did not complete is not committed: the next
   // owner handles it again, and handlers are idempotent.
   void Finish(const std::vector<TopicPartitionId>& ids, absl::Time deadline) {
-    auto busy = [&] {
-      for (const TopicPartitionId& id : ids) {
-        auto it = partitions_.find(id);
-        if (it != partitions_.end() && it->second.pipeline.in_flight() > 0) return true;
-      }
-      return false;
-    };
-    while (busy() && absl::Now() < deadline) {
+    while (book_.InFlight(ids) > 0 && absl::Now() < deadline) {
       completions_->Await(deadline);
       ApplyCompletions();
     }
-    if (busy()) {
+    if (book_.InFlight(ids) > 0) {
       log::Warn("kafka.drain_incomplete", {{"group", options_.group_id},
-                                           {"waited_ms", static_cast<long long>(absl::ToInt64Milliseconds(options_.drain_timeout))}});
+                                           {"in_flight", static_cast<long long>(book_.InFlight(ids))}});
     }
-    std::vector<RdKafka::TopicPartition*> offsets;
-    for (const TopicPartitionId& id : ids) {
-      auto it = partitions_.find(id);
-      if (it == partitions_.end()) continue;
-      if (std::optional<int64_t> next = it->second.pipeline.Committable()) {
-        offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, *next));
-      }
-    }
-    if (offsets.empty()) return;
-    consumer_->offsets_store(offsets);
-    if (auto code = consumer_->commitSync(offsets); code != RdKafka::ERR_NO_ERROR && code != RdKafka::ERR__NO_OFFSET) {
-      log::Warn("kafka.commit_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
-    }
-    RdKafka::TopicPartition::destroy(offsets);
+    Store(book_.Committable(ids), /*commit=*/true);
   }
 
   static std::string Describe(const std::vector<TopicPartitionId>& ids) {
@@ -442,6 +392,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   const ConsumerOptions options_;
   EventProducer* dead_letters_;
   AsyncMessageHandler handler_;
+  ConsumerBook book_;
   std::shared_ptr<CompletionQueue> completions_;
   const std::string labels_;
   Counter& consumed_;
@@ -453,9 +404,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
 
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   rd_kafka_queue_t* wake_queue_ = nullptr;
-  // Loop thread only.
-  std::map<TopicPartitionId, Partition> partitions_;
-  uint64_t generations_ = 0;
+  // Loop thread only (as is book_).
+  std::map<TopicPartitionId, Gauge*> lag_;
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<int> assigned_count_{0};

@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/consumer_book.h"
 #include "services/common/kafka_message.h"
 #include "services/common/kafka_producer.h"
 #include "services/common/kafka_settings.h"
@@ -49,10 +50,6 @@ using AsyncMessageHandler = std::function<void(const ConsumedMessage&, HandlerDo
 // A handler that finishes before it returns, run on the consumer's thread.
 using MessageHandler = std::function<absl::Status(const ConsumedMessage&)>;
 AsyncMessageHandler FinishingInline(MessageHandler handler);
-
-// InvalidArgument, FailedPrecondition, NotFound, DataLoss, OutOfRange: the same message will fail
-// the same way again, so it is dead-lettered instead of retried.
-bool IsPermanentFailure(const absl::Status& status);
 
 using PartitionsHook = std::function<void(const std::vector<TopicPartitionId>&)>;
 

@@ -239,7 +239,7 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   }
 
   health.SetStopping();
-  grpc_server->server->Shutdown(absl::ToChronoTime(absl::Now() + kGrpcDrainTimeout));
+  grpc_server->Shutdown(absl::Now() + kGrpcDrainTimeout);
   for (auto& consumer : consumers) consumer->Stop();
   if (absl::Status flushed = (*producer)->Flush(flags.shutdown_flush_timeout); !flushed.ok()) {
     log::Warn("service.flush_incomplete", {{"error", flushed.ToString()}});

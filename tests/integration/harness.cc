@@ -1,6 +1,9 @@
 #include "tests/integration/harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -12,7 +15,11 @@
 #include <regex>
 #include <sstream>
 
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/common/ids.h"
@@ -44,7 +51,9 @@ StackEnv StackEnv::FromEnvironment() {
   StackEnv env;
   env.bin_dir = RequireEnv("CSEC_BIN_DIR");
   env.source_dir = RequireEnv("CSEC_SOURCE_DIR");
-  for (absl::string_view line : absl::StrSplit(ReadFile(RequireEnv("CSEC_STACK_ENV")), '\n')) {
+  const std::string env_file = RequireEnv("CSEC_STACK_ENV");
+  env.stack_dir = std::filesystem::path(env_file).parent_path().string();
+  for (absl::string_view line : absl::StrSplit(ReadFile(env_file), '\n')) {
     std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
     if (kv.first == "KAFKA_BROKERS") env.kafka_brokers = kv.second;
     if (kv.first == "REDIS_ADDR") env.redis_address = kv.second;
@@ -54,6 +63,80 @@ StackEnv StackEnv::FromEnvironment() {
     std::abort();
   }
   return env;
+}
+
+absl::Status StackEnv::Control(const std::string& command, const std::string& part) const {
+  const std::string line = absl::StrCat("'", source_dir, "/tools/stack/stack.sh' ", command, " ", part, " --dir '",
+                                        stack_dir, "' >/dev/null 2>&1");
+  const int rc = std::system(line.c_str());
+  if (rc != 0) return absl::InternalError(absl::StrCat(line, " exited with ", rc));
+  return absl::OkStatus();
+}
+
+HttpAnswer HttpGet(int port, const std::string& path) {
+  HttpAnswer answer;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return answer;
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return answer;
+  }
+  const std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  if (response.size() < 12 || !absl::SimpleAtoi(response.substr(9, 3), &answer.status)) return answer;
+  if (size_t body = response.find("\r\n\r\n"); body != std::string::npos) answer.body = response.substr(body + 4);
+  return answer;
+}
+
+std::string GrpcHealth(int port, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = stub->Check(&context, request, &response);
+  if (!s.ok()) return absl::StrCat("error ", s.error_code(), ": ", s.error_message());
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+}
+
+grpc::Status ReportSample(int intake_port, csec::tools::SampleKind kind, const std::string& idempotency_key,
+                          csec::dispatch::v1::ReportIdentificationResponse* response, absl::Duration deadline) {
+  auto stub = csec::dispatch::v1::IntakeService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", intake_port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  return stub->ReportIdentification(&context, csec::tools::SampleReferral(kind, idempotency_key, absl::Now()), response);
+}
+
+bool AwaitCaseRouted(const StackEnv& stack, const std::string& case_id, absl::Duration timeout,
+                     csec::dispatch::v1::CaseRouted* routed) {
+  return WaitFor([&] {
+    bool found = false;
+    // A scan that fails (the broker briefly away) just means not found yet.
+    (void)ScanTopic(stack.kafka("test-await-routed"), "csec.routing.v1", absl::Seconds(30), true,
+              [&](const ConsumedMessage& m) {
+                csec::dispatch::v1::Envelope e;
+                if (e.ParseFromString(m.payload) && e.case_id() == case_id && e.has_case_routed()) {
+                  if (routed) *routed = e.case_routed();
+                  found = true;
+                  return false;
+                }
+                return true;
+              });
+    return found;
+  }, timeout);
 }
 
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {

@@ -19,7 +19,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
+
+#include "csec/dispatch/v1/events.pb.h"
+#include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/kafka.h"
+#include "tools/dispatchctl/sample_referrals.h"
 
 namespace csec::testing {
 
@@ -28,13 +33,29 @@ struct StackEnv {
   std::string redis_address;
   std::string bin_dir;     // where the service binaries are ($CSEC_BIN_DIR)
   std::string source_dir;  // the repository ($CSEC_SOURCE_DIR)
+  std::string stack_dir;   // where tools/stack/stack.sh keeps this stack (the env file's folder)
 
   static StackEnv FromEnvironment();
   KafkaSettings kafka(const std::string& client_id) const {
     return {.brokers = kafka_brokers, .client_id = client_id, .extra = {}};
   }
   std::string protocol_config() const { return source_dir + "/deploy/config/protocol.yaml"; }
+
+  // Runs `tools/stack/stack.sh <command> <part> --dir <stack_dir>`, e.g. ("stop", "redis") to
+  // take Redis away and ("start", "") to bring back whatever is down; OK when it exits 0.
+  absl::Status Control(const std::string& command, const std::string& part) const;
 };
+
+// GET http://127.0.0.1:<port><path>: the status code (0 when nothing answered) and the body.
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+HttpAnswer HttpGet(int port, const std::string& path);
+
+// grpc.health.v1.Health/Check of `service` ("" for the server as a whole) at 127.0.0.1:<port>:
+// "SERVING", "NOT_SERVING", or the gRPC error.
+std::string GrpcHealth(int port, const std::string& service);
 
 // A service binary run as a child process; stopped with SIGTERM (or killed) on destruction,
 // which also removes its temporary directory.
@@ -61,6 +82,16 @@ class ServiceProcess {
   std::string log_path_;
   std::map<std::string, int> ports_;
 };
+
+// Reports a synthetic referral of `kind` (tools/dispatchctl/sample_referrals.h) under
+// `idempotency_key` to intake at 127.0.0.1:<intake_port>, with a call deadline of `deadline`.
+grpc::Status ReportSample(int intake_port, csec::tools::SampleKind kind, const std::string& idempotency_key,
+                          csec::dispatch::v1::ReportIdentificationResponse* response,
+                          absl::Duration deadline = absl::Seconds(30));
+
+// Scans csec.routing.v1 until the CaseRouted of `case_id` is there (true) or `timeout` passes.
+bool AwaitCaseRouted(const StackEnv& stack, const std::string& case_id, absl::Duration timeout,
+                     csec::dispatch::v1::CaseRouted* routed = nullptr);
 
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);

@@ -23,8 +23,13 @@
 # YAML the services load (deploy/config/protocol.yaml). --keep: keep the temporary directory
 # (logs, ghz JSON, helper outputs) instead of deleting it; it is always kept after a failure.
 #
-# Needs: the built services, redis-cli, curl, python3, and ghz (installed with `go install` into
-# $(go env GOPATH)/bin when missing). Never touches .stack/ or build/test-stack; everything it
+# Order: routing's clean start, routing throughput, the restarts (intake not running, so Redis and
+# the CPUs are routing's), then intake under ghz (routing stopped: intake alone, after its
+# projector has read what is already on the topics), then the rebuild (nothing else running; the
+# case view's events and version keys are deleted first, so it is a rebuild into an empty store).
+#
+# Needs: the built services, redis-cli, curl, kcat, python3, and ghz (installed with `go install`
+# into $(go env GOPATH)/bin when missing). Never touches .stack/ or build/test-stack; everything it
 # starts listens on 127.0.0.1 and is stopped on exit, failure included. Takes about 1-3 minutes.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -106,7 +111,7 @@ if [ -z "$bench_bin" ]; then
   bench_bin="$root/build/bin/plumbing_bench"
 fi
 [ -x "$bench_bin" ] || die "$bench_bin is not executable"
-for tool in redis-cli curl; do command -v "$tool" >/dev/null || die "$tool is missing (tools/setup.sh installs it)"; done
+for tool in redis-cli curl kcat; do command -v "$tool" >/dev/null || die "$tool is missing (tools/setup.sh installs it)"; done
 
 ghz="$(command -v ghz || true)"
 if [ -z "$ghz" ] && command -v go >/dev/null; then
@@ -121,7 +126,8 @@ if [ -z "$ghz" ]; then
   ghz="$(go env GOPATH)/bin/ghz"
 fi
 ghz_version_text="$("$ghz" --version 2>&1 | head -1 || true)"
-[ "$ghz_version_text" = "dev" ] && ghz_version_text="$ghz_version (go install; it reports \"dev\")"
+# A `go install` build calls itself "dev".
+[ "$ghz_version_text" = "dev" ] && ghz_version_text="$ghz (a go install build, \"dev\"; this script installs $ghz_version)"
 
 # What the service binaries support: --instance_id (static membership) is new.
 routing_help="$("$bin/csec-routing" --helpfull 2>&1 || true)"
@@ -351,6 +357,12 @@ clear_case_view() {  # deletes the case view (events and version keys) only: not
   "group session=$session_timeout"
 echo
 "$bench_bin" ensure-topics --brokers "$KAFKA_BROKERS" 2>>"$dir/logs/bench.log" || die "could not create the csec topics"
+# The first consumer group on a new broker creates and loads __consumer_offsets (about a second,
+# once per cluster): a throwaway group does that here, so the clean start below is routing's own.
+if command -v kcat >/dev/null; then
+  timeout 60 kcat -b "$KAFKA_BROKERS" -G plumbing-bench-warmup -e -q -o end csec.deadletter.v1 \
+    >/dev/null 2>>"$dir/logs/bench.log" || say "warming the group coordinator with kcat failed (the clean start includes it)"
+fi
 
 # ------------------------------------------------------------------------------ 3a. routing, clean start
 
