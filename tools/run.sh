@@ -70,8 +70,8 @@ start_service() {  # name, extra flags...
   exit 1
 }
 
-start_service intake --grpc_listen="$INTAKE_GRPC"
-start_service routing --grpc_listen="$ROUTING_GRPC"
+start_service intake --grpc_listen="$INTAKE_GRPC" --instance_id=intake-0
+start_service routing --grpc_listen="$ROUTING_GRPC" --instance_id=routing-0
 { echo "KAFKA_BROKERS=$KAFKA_BROKERS"; echo "REDIS_ADDR=$REDIS_ADDR"; echo "INTAKE_GRPC=$INTAKE_GRPC"; echo "ROUTING_GRPC=$ROUTING_GRPC"; } >"$state/stack.env"
 
 echo "== stack up: Kafka $KAFKA_BROKERS, Redis $REDIS_ADDR, intake gRPC $INTAKE_GRPC"

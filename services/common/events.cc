@@ -40,6 +40,10 @@ absl::StatusOr<Envelope> ParseEnvelope(const ConsumedMessage& m) {
   if (envelope.body_case() == Envelope::BODY_NOT_SET) {
     return absl::InvalidArgumentError("envelope has no body: no event of a known kind");
   }
+  // Every consumer refuses the same incomplete events, so none becomes half a case somewhere.
+  if (envelope.has_referral_received() && !envelope.referral_received().has_referral()) {
+    return absl::InvalidArgumentError("referral_received.referral is missing: nothing to route or show");
+  }
   return envelope;
 }
 

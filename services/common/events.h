@@ -42,8 +42,9 @@ std::vector<std::string> ProjectedTopics();
 csec::dispatch::v1::Envelope NewEnvelope(const std::string& event_id, const std::string& case_id,
                                          const std::string& producer, absl::Time occurred_at);
 
-// Parses a consumed message as an Envelope with an event id, a case id and a body; anything else
-// is InvalidArgument (so the consumer dead-letters it, with this reason).
+// Parses a consumed message as an Envelope with an event id, a case id and a complete body (a
+// ReferralReceived carries its referral); anything else is InvalidArgument, so every consumer
+// dead-letters it with this reason and none takes half an event.
 absl::StatusOr<csec::dispatch::v1::Envelope> ParseEnvelope(const ConsumedMessage& message);
 
 using AsyncEnvelopeHandler = std::function<void(const csec::dispatch::v1::Envelope&, HandlerDone)>;

@@ -124,6 +124,10 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         {"auto.commit.interval.ms", "1000"},
         {"auto.offset.reset", "earliest"},
         {"isolation.level", "read_committed"},
+        // The broker answers a fetch once it has this much or waited this long: one answer per
+        // batch of events instead of one per event, for a few milliseconds of latency.
+        {"fetch.min.bytes", "65536"},
+        {"fetch.wait.max.ms", "10"},
         {"session.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.session_timeout))},
         {"heartbeat.interval.ms", absl::StrCat(std::max<int64_t>(100, absl::ToInt64Milliseconds(options_.session_timeout) / 5))},
     };

@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "services/common/events.h"
@@ -169,6 +170,9 @@ absl::Duration TopicRetention(const ProtocolConfig& config, absl::Duration margi
 int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const Setup& setup) {
   sigset_t signals = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles, a debugging aid that
+  // costs a graph update per lock on every hot path; the tests run with it (see the unit tests).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   log::SetService(service);
   ServiceFlags flags = ParseFlags(service, argc, argv);
 

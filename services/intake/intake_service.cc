@@ -77,12 +77,13 @@ return 'new'
   return *script;
 }
 
-// After Kafka's acknowledgement. KEYS: reservation, case events, case version. ARGV:
-// fingerprint, ttl ms, event id, envelope bytes.
+// After Kafka's acknowledgement. KEYS: case events, case version, reservation. ARGV:
+// fingerprint, ttl ms, event id, envelope bytes. The case's events key comes first so the script
+// travels on that key's Redis lane, ahead of any later read of the case from this process.
 const RedisScript& PublishedScript() {
   static const RedisScript* script = new RedisScript(R"lua(
-redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[2])
-if redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) == 1 then redis.call('INCR', KEYS[3]) end
+redis.call('SET', KEYS[3], 'done:' .. ARGV[1], 'PX', ARGV[2])
+if redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[4]) == 1 then redis.call('INCR', KEYS[2]) end
 return 1
 )lua");
   return *script;
@@ -125,9 +126,9 @@ absl::Status Intake::KafkaReachable() const {
   return absl::UnavailableError(absl::StrCat(kafka.message(), "; nothing recorded, retry later"));
 }
 
-absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, absl::string_view retry_key,
-                             absl::Time deadline) {
-  absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), envelope.SerializeAsString(), deadline);
+absl::Status Intake::Publish(const Envelope& envelope, const std::string& bytes, absl::string_view what,
+                             absl::string_view retry_key, absl::Time deadline) {
+  absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), bytes, deadline);
   if (acked.ok()) return acked;
   log::Error("intake.kafka_unacknowledged", {{"case_id", envelope.case_id()}, {"error", acked.ToString()}});
   if (absl::IsDeadlineExceeded(acked)) {
@@ -141,16 +142,19 @@ absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, a
 }
 
 void Intake::MarkPublished(const std::string& reservation, const std::string& fingerprint, const Envelope& envelope,
-                           absl::Time deadline) {
-  // If this fails the event is still recorded: a retry publishes it again under the same id
-  // (dropped downstream), and the projector adds it to the case view from Kafka shortly.
-  absl::StatusOr<RedisReply> marked = redis_->Eval(
+                           std::string bytes) {
+  // Not waited for: the event is recorded once Kafka has it. If this fails, a retry publishes it
+  // again under the same id (dropped downstream), and the projector adds it to the case view
+  // from Kafka shortly.
+  redis_->EvalAsync(
       PublishedScript(),
-      {reservation, redis_keys::CaseEvents(envelope.case_id()), redis_keys::CaseVersion(envelope.case_id())},
-      {fingerprint, ReservationTtlMs(), envelope.event_id(), envelope.SerializeAsString()}, deadline);
-  if (!marked.ok()) {
-    log::Warn("intake.publication_not_marked", {{"case_id", envelope.case_id()}, {"error", marked.status().ToString()}});
-  }
+      {redis_keys::CaseEvents(envelope.case_id()), redis_keys::CaseVersion(envelope.case_id()), reservation},
+      {fingerprint, ReservationTtlMs(), envelope.event_id(), std::move(bytes)},
+      [case_id = envelope.case_id()](absl::StatusOr<RedisReply> marked) {
+        if (!marked.ok()) {
+          log::Warn("intake.publication_not_marked", {{"case_id", case_id}, {"error", marked.status().ToString()}});
+        }
+      });
 }
 
 absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const ReportIdentificationRequest& request,
@@ -200,10 +204,11 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
   if (!sealed.ok()) return sealed.status();
   *received->mutable_sealed_identity() = *std::move(sealed);
 
-  if (absl::Status published = Publish(envelope, "referral", "idempotency_key", deadline); !published.ok()) {
+  std::string bytes = envelope.SerializeAsString();
+  if (absl::Status published = Publish(envelope, bytes, "referral", "idempotency_key", deadline); !published.ok()) {
     return Refuse(published);
   }
-  MarkPublished(reservation, fingerprint, envelope, deadline);
+  MarkPublished(reservation, fingerprint, envelope, std::move(bytes));
   Accepted(state == "new" ? "new" : "republished").Increment();
   log::Info("intake.referral_reported", {{"case_id", case_id}, {"event_id", event_id},
                                          {"station_id", source.station_id()}});
@@ -243,10 +248,11 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_request_id(request_id);
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
-  if (absl::Status published = Publish(envelope, fact, "request_id", deadline); !published.ok()) {
+  std::string bytes = envelope.SerializeAsString();
+  if (absl::Status published = Publish(envelope, bytes, fact, "request_id", deadline); !published.ok()) {
     return Refuse(published);
   }
-  MarkPublished(reservation, fingerprint, envelope, deadline);
+  MarkPublished(reservation, fingerprint, envelope, std::move(bytes));
   Accepted(state == "new" ? "new" : "republished").Increment();
   log::Info("intake.fact_recorded", {{"case_id", case_id}, {"event_id", response.event_id()}, {"fact", fact}});
   return response;

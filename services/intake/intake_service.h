@@ -66,11 +66,12 @@ class Intake {
   absl::Status KafkaReachable() const;
   // Produces to csec.intake.v1 and waits for the acknowledgement until `deadline`; the error
   // tells the caller to retry with the same `retry_key`.
-  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, absl::string_view what,
+  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, const std::string& bytes, absl::string_view what,
                        absl::string_view retry_key, absl::Time deadline);
-  // After Kafka's acknowledgement: the reservation is done, and the event is in the case view.
+  // After Kafka's acknowledgement: the reservation is done, and the event (`bytes`) is in the
+  // case view, ahead of any later read of the case through this process.
   void MarkPublished(const std::string& reservation, const std::string& fingerprint,
-                     const csec::dispatch::v1::Envelope& envelope, absl::Time deadline);
+                     const csec::dispatch::v1::Envelope& envelope, std::string bytes);
   // The path every fact takes; `set_body` puts the fact into the envelope.
   absl::StatusOr<FactResponse> RecordFact(absl::string_view fact, const std::string& request_id,
                                           const std::string& case_id, absl::Status valid, absl::Time deadline,

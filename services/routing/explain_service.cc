@@ -12,9 +12,12 @@ using csec::dispatch::v1::ExplainResponse;
 using csec::dispatch::v1::Referral;
 
 absl::StatusOr<CaseRouted> ExplainReferral(const ProtocolConfig& config, const Referral& referral) {
-  if (referral.source().station_id().empty()) {
+  // Intake's rule: only a referral the hotline originates may lack a station.
+  if (referral.source().station_id().empty() &&
+      referral.source().kind() != csec::dispatch::v1::SOURCE_KIND_HOTLINE) {
     return absl::InvalidArgumentError(
-        "referral.source.station_id is required: the rules route by the identifying station");
+        "referral.source.station_id is required unless source.kind is HOTLINE: the rules route by the "
+        "identifying station");
   }
   return DecideRoute(config, referral);
 }

@@ -45,6 +45,18 @@ TEST(ExplainReferral, StationIsRequiredAndNamed) {
   EXPECT_THAT(decision.status().message(), HasSubstr("referral.source.station_id"));
 }
 
+TEST(ExplainReferral, AHotlineReferralNeedsNoStation) {
+  auto config = LoadProtocolConfig(kConfigPath);
+  ASSERT_TRUE(config.ok()) << config.status();
+  Referral referral = ProbationReferral();
+  referral.mutable_source()->set_kind(csec::dispatch::v1::SOURCE_KIND_HOTLINE);
+  referral.mutable_source()->set_agency_id("cph");
+  referral.mutable_source()->clear_station_id();
+  absl::StatusOr<csec::dispatch::v1::CaseRouted> decision = ExplainReferral(**config, referral);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->rule_id(), kRuleHotlineOriginated);
+}
+
 TEST(ExplainService, AnswersWithTheLiveConfigAndMapsErrors) {
   auto store = ProtocolConfigStore::Create(kConfigPath);
   ASSERT_TRUE(store.ok()) << store.status();

@@ -13,9 +13,6 @@ using csec::dispatch::v1::Envelope;
 
 void RoutingHandler::Handle(const Envelope& event, HandlerDone done) {
   if (!ActsOn(event)) return done(absl::OkStatus());
-  if (!event.referral_received().has_referral()) {
-    return done(absl::InvalidArgumentError("referral_received.referral is missing: nothing to route"));
-  }
   csec::dispatch::v1::CaseRouted routed = DecideRoute(*config_->Current(), event.referral_received().referral());
   routed.set_referral_event_id(event.event_id());
 

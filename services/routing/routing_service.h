@@ -3,8 +3,8 @@
 // emit CaseRouted on csec.routing.v1 with the rule, its inputs and the config version.
 //
 // The CaseRouted event id is derived from the referral's event id, so a replay emits the same
-// event, which consumers drop. A ReferralReceived without its referral is InvalidArgument (the
-// consumer dead-letters it). Other event kinds on the topic are not routing's business.
+// event, which consumers drop. An incomplete ReferralReceived never gets here (ParseEnvelope
+// dead-letters it). Other event kinds on the topic are not routing's business.
 // Handle is called on the consumer's thread and answers asynchronously, once Kafka acknowledged
 // CaseRouted; the config store may be reloaded from another thread meanwhile.
 #ifndef CSEC_SERVICES_ROUTING_ROUTING_SERVICE_H_

@@ -31,10 +31,10 @@ class DependencyOutage : public ::testing::Test {
  protected:
   void SetUp() override {
     stack_ = StackEnv::FromEnvironment();
-    auto intake = ServiceProcess::Start("csec-intake", stack_, {"--instance_id=outage-intake"});
+    auto intake = ServiceProcess::Start("csec-intake", stack_, {});
     ASSERT_TRUE(intake.ok()) << intake.status();
     intake_ = *std::move(intake);
-    auto routing = ServiceProcess::Start("csec-routing", stack_, {"--instance_id=outage-routing"});
+    auto routing = ServiceProcess::Start("csec-routing", stack_, {});
     ASSERT_TRUE(routing.ok()) << routing.status();
     routing_ = *std::move(routing);
     ASSERT_TRUE(WaitFor([&] { return Ready(*intake_) && Ready(*routing_); }, absl::Seconds(60)))
@@ -133,7 +133,8 @@ TEST_F(DependencyOutage, KafkaAwayIsReportedPromptlyAndRecoveredWithoutRestart) 
 // at once, so a referral reported after the restart is routed long before that.
 TEST(StaticMembership, RoutingRestartedUnderItsNameResumesWithoutWaitingOutTheSession) {
   StackEnv stack = StackEnv::FromEnvironment();
-  const std::vector<std::string> flags = {"--instance_id=restart-routing-0", "--kafka_session_timeout=60s"};
+  // The harness gives the restarted process the dead one's instance id (its lowest free one).
+  const std::vector<std::string> flags = {"--kafka_session_timeout=60s"};
   auto intake = ServiceProcess::Start("csec-intake", stack, {});
   ASSERT_TRUE(intake.ok()) << intake.status();
   auto routing = ServiceProcess::Start("csec-routing", stack, flags);

@@ -166,8 +166,12 @@ TEST(Topics, KeepEventsLongerThanTheLongestDeadlineAndAgreeOnPartitions) {
   // Created by the services with the default margin: advocacy's 90 days plus 30.
   auto intake = ServiceProcess::Start("csec-intake", stack, {});
   ASSERT_TRUE(intake.ok()) << intake.status();
-  absl::StatusOr<absl::Duration> retention = DescribeRetention(stack.kafka("topics-test"), kIntakeTopic);
-  ASSERT_TRUE(retention.ok()) << retention.status();
+  absl::StatusOr<absl::Duration> retention;
+  // Topics the service just created take a moment to be describable.
+  EXPECT_TRUE(WaitFor([&] {
+    retention = DescribeRetention(stack.kafka("topics-test"), kIntakeTopic);
+    return retention.ok();
+  }, absl::Seconds(10))) << retention.status();
   EXPECT_EQ(*retention, absl::Hours(24 * 120));
 
   // An existing topic that keeps too little is raised; one with another partition count is refused.

@@ -12,12 +12,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "absl/strings/str_split.h"
@@ -43,6 +47,27 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Default instance ids held by live service processes of this test binary.
+absl::Mutex instance_slots_mu;
+std::set<std::string>& HeldInstanceSlots() {
+  static std::set<std::string>* held = new std::set<std::string>();
+  return *held;
+}
+
+std::string TakeInstanceSlot(const std::string& binary) {
+  absl::MutexLock lock(&instance_slots_mu);
+  for (int n = 0;; ++n) {
+    std::string slot = absl::StrCat(binary, "-test-", n);
+    if (HeldInstanceSlots().insert(slot).second) return slot;
+  }
+}
+
+void ReleaseInstanceSlot(const std::string& slot) {
+  if (slot.empty()) return;
+  absl::MutexLock lock(&instance_slots_mu);
+  HeldInstanceSlots().erase(slot);
 }
 
 }  // namespace
@@ -157,6 +182,12 @@ std::string MakeTempDir() {
 absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std::string& binary, const StackEnv& stack,
                                                                       std::vector<std::string> extra_args,
                                                                       absl::Duration timeout) {
+  std::string instance_slot;
+  if (std::none_of(extra_args.begin(), extra_args.end(),
+                   [](const std::string& a) { return absl::StartsWith(a, "--instance_id="); })) {
+    instance_slot = TakeInstanceSlot(binary);
+    extra_args.push_back("--instance_id=" + instance_slot);
+  }
   const std::string dir = MakeTempDir();
   const std::string ready_file = dir + "/ready.json";
   const std::string log_path = absl::StrCat(dir, "/", binary, ".log");
@@ -195,6 +226,7 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
     std::string log = ReadFile(log_path);
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
+    ReleaseInstanceSlot(instance_slot);
     return absl::UnavailableError(absl::StrCat(binary, exited ? " exited" : " not ready in time",
                                                " during start-up; its log:\n", log));
   }
@@ -204,7 +236,7 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
   for (auto it = std::sregex_iterator(ready_json.begin(), ready_json.end(), kPort); it != std::sregex_iterator(); ++it) {
     ports[(*it)[1]] = std::stoi((*it)[2]);
   }
-  return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, dir, log_path, std::move(ports)));
+  return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, dir, log_path, std::move(ports), instance_slot));
 }
 
 int ServiceProcess::port(const std::string& name) const {
@@ -218,6 +250,8 @@ void ServiceProcess::Signal(int signal) {
   if (signal == SIGKILL || signal == SIGTERM) {
     waitpid(pid_, nullptr, 0);
     pid_ = 0;
+    ReleaseInstanceSlot(instance_slot_);
+    instance_slot_.clear();
   }
 }
 

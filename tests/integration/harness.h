@@ -62,7 +62,11 @@ std::string GrpcHealth(int port, const std::string& service);
 class ServiceProcess {
  public:
   // Starts `binary` (a name in bin_dir) with the stack's Kafka and Redis and `extra_args`,
-  // and waits until it wrote its ready file.
+  // and waits until it wrote its ready file. Unless `extra_args` names one, the process gets
+  // --instance_id=<binary>-test-<n>, n the lowest not held by a live process of that binary:
+  // static group members leave no partitions behind when they die, so each test's first routing
+  // takes over the previous test's (as a restarted replica does) instead of waiting out its
+  // session.
   static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const std::string& binary, const StackEnv& stack,
                                                                std::vector<std::string> extra_args,
                                                                absl::Duration timeout = absl::Seconds(60));
@@ -75,12 +79,15 @@ class ServiceProcess {
   std::string log_path() const { return log_path_; }
 
  private:
-  ServiceProcess(pid_t pid, std::string dir, std::string log_path, std::map<std::string, int> ports)
-      : pid_(pid), dir_(std::move(dir)), log_path_(std::move(log_path)), ports_(std::move(ports)) {}
+  ServiceProcess(pid_t pid, std::string dir, std::string log_path, std::map<std::string, int> ports,
+                 std::string instance_slot)
+      : pid_(pid), dir_(std::move(dir)), log_path_(std::move(log_path)), ports_(std::move(ports)),
+        instance_slot_(std::move(instance_slot)) {}
   pid_t pid_;
   std::string dir_;  // ready file and log; removed with the process
   std::string log_path_;
   std::map<std::string, int> ports_;
+  std::string instance_slot_;  // the default --instance_id it holds while alive, if any
 };
 
 // Reports a synthetic referral of `kind` (tools/dispatchctl/sample_referrals.h) under
