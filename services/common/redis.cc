@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -59,13 +60,22 @@ Counter& Reconnects() {
   return c;
 }
 
-// The lane a command goes to: by its first key, so commands on one key keep their order.
-size_t LaneFor(const std::vector<std::string>& args, size_t lanes) {
-  if (lanes == 1 || args.size() < 2) return 0;
-  const std::string* key = &args[1];
-  if ((args[0] == "EVALSHA" || args[0] == "EVAL") && args.size() > 3 && args[2] != "0") key = &args[3];
-  return std::hash<std::string>()(*key) % lanes;
+}  // namespace
+
+size_t RedisLaneFor(const std::vector<std::string>& args, size_t lanes) {
+  if (lanes <= 1 || args.size() < 2) return 0;
+  absl::string_view key = args[1];
+  if ((args[0] == "EVALSHA" || args[0] == "EVAL") && args.size() > 3 && args[2] != "0") key = args[3];
+  // Like a Redis Cluster slot: the part in the first {...}, when there is one, picks the lane.
+  if (size_t open = key.find('{'); open != absl::string_view::npos) {
+    if (size_t close = key.find('}', open + 1); close != absl::string_view::npos && close > open + 1) {
+      key = key.substr(open + 1, close - open - 1);
+    }
+  }
+  return absl::Hash<absl::string_view>()(key) % lanes;
 }
+
+namespace {
 
 }  // namespace
 
@@ -238,7 +248,7 @@ RedisClient::RedisClient(std::string address, std::vector<std::unique_ptr<Lane>>
 RedisClient::~RedisClient() = default;
 
 void RedisClient::Submit(std::vector<std::string> args, std::vector<std::string> eval_fallback, RedisDone done) {
-  Lane& lane = *lanes_[LaneFor(args, lanes_.size())];
+  Lane& lane = *lanes_[RedisLaneFor(args, lanes_.size())];
   lane.Submit({.args = std::move(args), .eval_fallback = std::move(eval_fallback), .done = std::move(done),
                .queued = absl::Now(), .resent = false});
 }

@@ -9,7 +9,8 @@
 // A few connections ("lanes"), each with its own I/O thread that sends every command queued
 // since its last round trip in one write and reads the replies in order (pipelining): under load
 // many callers share each round trip, and no caller holds a lock across one. A command goes to
-// the lane chosen by its first key, so commands on one key keep their order.
+// the lane chosen by its first key's hash tag (the part in {...}, else the whole key), so the
+// commands about one case (keys csec:case:{<id>}:...) run in the order they were sent.
 //
 // Failures: connection trouble is Unavailable; an error reply is classified by RedisErrorStatus
 // (OOM, LOADING, READONLY... are Unavailable). After a broken connection only read-only commands
@@ -89,6 +90,9 @@ class RedisClient {
   std::string address_;
   std::vector<std::unique_ptr<Lane>> lanes_;
 };
+
+// The lane (of `lanes`) that the command `args` goes to: by its first key's hash tag.
+size_t RedisLaneFor(const std::vector<std::string>& args, size_t lanes);
 
 }  // namespace csec
 

@@ -157,42 +157,47 @@ void Intake::MarkPublished(const std::string& reservation, const std::string& fi
       });
 }
 
-absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const ReportIdentificationRequest& request,
-                                                                         absl::Time deadline) {
+void Intake::ReportIdentification(const ReportIdentificationRequest& request, ReportDone done) {
   if (absl::Status valid = ValidateReport(request, clock_->Now(), *config_->Current()); !valid.ok()) {
-    return Refuse(valid);
+    return done(Refuse(valid));
   }
-  if (absl::Status kafka = KafkaReachable(); !kafka.ok()) return Refuse(kafka);
+  if (absl::Status kafka = KafkaReachable(); !kafka.ok()) return done(Refuse(kafka));
   const auto& source = request.referral().source();
   const std::string scoped_key = absl::StrCat(source.agency_id(), "/", request.idempotency_key());
   const std::string case_id = DeriveId("case", scoped_key);
-  const std::string event_id = DeriveId("intake.referral-received", case_id);
-  const std::string fingerprint = Fingerprint(request.referral());
-  const std::string reservation = redis_keys::ReportReservation(case_id);
 
   ReportIdentificationResponse response;
   response.set_case_id(case_id);
-  response.set_event_id(event_id);
+  response.set_event_id(DeriveId("intake.referral-received", case_id));
+  std::string fingerprint = Fingerprint(request.referral());
+  std::vector<std::string> args = {fingerprint, RandomBytes(kCaseKeyBytes), ReservationTtlMs()};
+  redis_->EvalAsync(ReserveReportScript(),
+                    {redis_keys::ReportReservation(case_id), redis_keys::CaseSealingKey(case_id)}, args,
+                    [this, &request, response = std::move(response), fingerprint = std::move(fingerprint),
+                     done = std::move(done)](absl::StatusOr<RedisReply> reserved) mutable {
+                      PublishReport(request, std::move(response), fingerprint, std::move(reserved), std::move(done));
+                    });
+}
 
-  absl::StatusOr<RedisReply> reserved =
-      redis_->Eval(ReserveReportScript(), {reservation, redis_keys::CaseSealingKey(case_id)},
-                   {fingerprint, RandomBytes(kCaseKeyBytes), ReservationTtlMs()}, deadline);
-  if (!reserved.ok()) return Refuse(StoreUnavailable(reserved.status()));
-  if (reserved->elements.size() != 2) return absl::InternalError("idempotency reservation: unexpected answer");
+void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIdentificationResponse response,
+                           const std::string& fingerprint, absl::StatusOr<RedisReply> reserved, ReportDone done) {
+  if (!reserved.ok()) return done(Refuse(StoreUnavailable(reserved.status())));
+  if (reserved->elements.size() != 2) return done(absl::InternalError("idempotency reservation: unexpected answer"));
   const std::string& state = reserved->elements[0].str;
   if (state == "conflict") {
-    return Refuse(absl::AlreadyExistsError(absl::StrCat("idempotency_key: \"", request.idempotency_key(),
-                                                        "\" was already used for a different referral; use a new key")));
+    return done(Refuse(absl::AlreadyExistsError(absl::StrCat(
+        "idempotency_key: \"", request.idempotency_key(), "\" was already used for a different referral; use a new key"))));
   }
   if (state == "done") {
     Accepted("duplicate").Increment();
     response.set_duplicate(true);
-    return response;
+    return done(std::move(response));
   }
   const std::string& case_key = reserved->elements[1].str;
-  if (case_key.size() != kCaseKeyBytes) return absl::InternalError("case key in Redis is damaged");
+  if (case_key.size() != kCaseKeyBytes) return done(absl::InternalError("case key in Redis is damaged"));
 
-  Envelope envelope = NewEnvelope(event_id, case_id, "intake", clock_->Now());
+  const std::string& case_id = response.case_id();
+  Envelope envelope = NewEnvelope(response.event_id(), case_id, "intake", clock_->Now());
   envelope.set_request_id(request.idempotency_key());
   envelope.set_trace_id(NewRandomId());
   auto* received = envelope.mutable_referral_received();
@@ -201,18 +206,30 @@ absl::StatusOr<ReportIdentificationResponse> Intake::ReportIdentification(const 
   received->set_idempotency_key(request.idempotency_key());
   absl::StatusOr<csec::dispatch::v1::SealedIdentity> sealed =
       SealIdentity(request.referral().youth().identity(), case_key, case_id);
-  if (!sealed.ok()) return sealed.status();
+  if (!sealed.ok()) return done(sealed.status());
   *received->mutable_sealed_identity() = *std::move(sealed);
 
   std::string bytes = envelope.SerializeAsString();
-  if (absl::Status published = Publish(envelope, bytes, "referral", "idempotency_key", deadline); !published.ok()) {
-    return Refuse(published);
-  }
-  MarkPublished(reservation, fingerprint, envelope, std::move(bytes));
-  Accepted(state == "new" ? "new" : "republished").Increment();
-  log::Info("intake.referral_reported", {{"case_id", case_id}, {"event_id", event_id},
-                                         {"station_id", source.station_id()}});
-  return response;
+  // Shared by the acknowledgement callback and, if the message was never queued, this function.
+  auto answer = std::make_shared<ReportDone>(std::move(done));
+  auto acknowledged = [this, answer, response, fingerprint, bytes, state, envelope = std::move(envelope),
+                       station_id = request.referral().source().station_id()](absl::Status acked) mutable {
+    if (!acked.ok()) {
+      log::Error("intake.kafka_unacknowledged", {{"case_id", response.case_id()}, {"error", acked.ToString()}});
+      return (*answer)(Refuse(absl::UnavailableError(absl::StrCat(
+          "Kafka did not acknowledge the referral, so it is not recorded; retry with the same idempotency_key (",
+          acked.message(), ")"))));
+    }
+    MarkPublished(redis_keys::ReportReservation(response.case_id()), fingerprint, envelope, std::move(bytes));
+    Accepted(state == "new" ? "new" : "republished").Increment();
+    log::Info("intake.referral_reported",
+              {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
+    (*answer)(std::move(response));
+  };
+  absl::Status queued = producer_->ProduceAsync(kIntakeTopic, case_id, bytes, std::move(acknowledged));
+  if (!queued.ok()) (*answer)(Refuse(absl::UnavailableError(absl::StrCat(
+      "Kafka did not take the referral, so it is not recorded; retry with the same idempotency_key (",
+      queued.message(), ")"))));
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, const std::string& request_id,
@@ -298,7 +315,19 @@ absl::StatusOr<csec::dispatch::v1::CaseView> Intake::GetCase(const std::string& 
 
 absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return cases_.Version(case_id); }
 
-// Each RPC is the same adapter: call with the caller's deadline, map the status, copy the answer.
+grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::CallbackServerContext* context,
+                                                                   const ReportIdentificationRequest* request,
+                                                                   ReportIdentificationResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  intake_->ReportIdentification(*request, [reactor, response](absl::StatusOr<ReportIdentificationResponse> result) {
+    if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
+    *response = *std::move(result);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+// Each fact RPC is the same adapter: call with the caller's deadline, map the status, copy the answer.
 #define CSEC_INTAKE_RPC(Method, Request, Response)                                                         \
   grpc::Status IntakeGrpcService::Method(grpc::ServerContext* context, const csec::dispatch::v1::Request* request, \
                                          csec::dispatch::v1::Response* response) {                          \
@@ -308,7 +337,6 @@ absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return
     return grpc::Status::OK;                                                                                \
   }
 
-CSEC_INTAKE_RPC(ReportIdentification, ReportIdentificationRequest, ReportIdentificationResponse)
 CSEC_INTAKE_RPC(RecordArrival, RecordArrivalRequest, RecordFactResponse)
 CSEC_INTAKE_RPC(RecordMdt, RecordMdtRequest, RecordFactResponse)
 CSEC_INTAKE_RPC(RecordPlacement, RecordPlacementRequest, RecordFactResponse)

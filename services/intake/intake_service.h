@@ -26,6 +26,7 @@
 #include <functional>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/clock.h"
@@ -46,9 +47,11 @@ class Intake {
          const Clock* clock)
       : producer_(producer), redis_(redis), cases_(redis), config_(config), health_(health), clock_(clock) {}
 
-  // `deadline`: the caller's; the answer comes by then.
-  absl::StatusOr<csec::dispatch::v1::ReportIdentificationResponse> ReportIdentification(
-      const csec::dispatch::v1::ReportIdentificationRequest& request, absl::Time deadline);
+  using ReportDone = absl::AnyInvocable<void(absl::StatusOr<csec::dispatch::v1::ReportIdentificationResponse>)>;
+  // Answers through `done`, exactly once: at once when the report is refused, else from a Redis
+  // or Kafka client thread once Kafka acknowledged it (or did not). Nothing waits meanwhile; the
+  // caller's deadline is kept by gRPC. `request` must stay valid until `done` ran.
+  void ReportIdentification(const csec::dispatch::v1::ReportIdentificationRequest& request, ReportDone done);
   absl::StatusOr<FactResponse> RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& request, absl::Time deadline);
   absl::StatusOr<FactResponse> RecordMdt(const csec::dispatch::v1::RecordMdtRequest& request, absl::Time deadline);
   absl::StatusOr<FactResponse> RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& request,
@@ -65,9 +68,14 @@ class Intake {
   // Unavailable when the monitor last found Kafka unreachable: nothing is attempted.
   absl::Status KafkaReachable() const;
   // Produces to csec.intake.v1 and waits for the acknowledgement until `deadline`; the error
-  // tells the caller to retry with the same `retry_key`.
+  // tells the caller to retry with the same `retry_key` (PublishRefusal).
   absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, const std::string& bytes, absl::string_view what,
                        absl::string_view retry_key, absl::Time deadline);
+  // The report's second half, once its idempotency key is reserved (`reserved`: the script's
+  // answer): seal, publish, answer.
+  void PublishReport(const csec::dispatch::v1::ReportIdentificationRequest& request,
+                     csec::dispatch::v1::ReportIdentificationResponse response, const std::string& fingerprint,
+                     absl::StatusOr<RedisReply> reserved, ReportDone done);
   // After Kafka's acknowledgement: the reservation is done, and the event (`bytes`) is in the
   // case view, ahead of any later read of the case through this process.
   void MarkPublished(const std::string& reservation, const std::string& fingerprint,
@@ -86,13 +94,16 @@ class Intake {
 };
 
 // The gRPC adapter: maps absl::Status to a gRPC status with the same message.
-class IntakeGrpcService final : public csec::dispatch::v1::IntakeService::Service {
+// ReportIdentification, the busy one, uses gRPC's callback API: no server thread waits for Redis
+// or Kafka. The rest are synchronous.
+class IntakeGrpcService final : public csec::dispatch::v1::IntakeService::WithCallbackMethod_ReportIdentification<
+                                    csec::dispatch::v1::IntakeService::Service> {
  public:
   explicit IntakeGrpcService(Intake* intake) : intake_(intake) {}
 
-  grpc::Status ReportIdentification(grpc::ServerContext* context,
-                                    const csec::dispatch::v1::ReportIdentificationRequest* request,
-                                    csec::dispatch::v1::ReportIdentificationResponse* response) override;
+  grpc::ServerUnaryReactor* ReportIdentification(grpc::CallbackServerContext* context,
+                                                 const csec::dispatch::v1::ReportIdentificationRequest* request,
+                                                 csec::dispatch::v1::ReportIdentificationResponse* response) override;
   grpc::Status RecordArrival(grpc::ServerContext* context, const csec::dispatch::v1::RecordArrivalRequest* request,
                              csec::dispatch::v1::RecordFactResponse* response) override;
   grpc::Status RecordMdt(grpc::ServerContext* context, const csec::dispatch::v1::RecordMdtRequest* request,
