@@ -3,7 +3,9 @@
 # a stack of its own (Kafka + Redis in a fresh temporary directory, the services from build/bin):
 #
 #   1. intake: durable ReportIdentification/s at C concurrent callers (ghz), beside the same
-#      intake process's grpc.health.v1.Health/Check/s at the same concurrency;
+#      intake process's grpc.health.v1.Health/Check/s at the same concurrency, twice: with ghz
+#      rendering a template into every request (bench-{{.UUID}}), and with pre-rendered requests
+#      (arrays of unique referrals from `plumbing_bench referral-json --count M`, no template);
 #   2. routing: CaseRouted/s on N referrals already waiting on csec.intake.v1, beside a bare
 #      idempotent acks=all producer (csec::KafkaProducer, async) writing those N referrals;
 #   3. routing killed with SIGKILL and launched again: seconds from the launch until a referral
@@ -27,6 +29,15 @@
 # the CPUs are routing's), then intake under ghz (routing stopped: intake alone, after its
 # projector has read what is already on the topics), then the rebuild (nothing else running; the
 # case view's events and version keys are deleted first, so it is a rebuild into an empty store).
+#
+# The intake phases, each a ghz warm-up then a timed run with the same settings, on one intake
+# process: Health/Check, reports (templated), reports (pre-rendered). The pre-rendered arrays are
+# sized from the templated phase's call rate (3x, plus C, at most 150000 each): one for the
+# warm-up and one for the timed run, with different keys, since ghz starts at element 0 in each
+# run. A repeated referral would take intake's cheap duplicate path, so the run checks that ghz
+# made fewer calls than each array holds, and marks the figure INVALID when not. Before the
+# pre-rendered phase the projector reads what the templated one wrote, so both report phases
+# start on an intake that is warm, caught up and idle.
 #
 # Needs: the built services, redis-cli, curl, kcat, python3, and ghz (installed with `go install`
 # into $(go env GOPATH)/bin when missing). Never touches .stack/ or build/test-stack; everything it
@@ -87,6 +98,19 @@ ratio() {
 val() { sed -n "s/^$2=//p" "$1" | head -1; }
 # A number without decimals, or n/a.
 int() { case "$1" in ''|n/a|nan) echo n/a ;; *) printf '%.0f' "$1" ;; esac; }
+# A Go duration as ghz -z takes it (10s, 1m30s, 500ms) in seconds.
+go_seconds() {
+  "$PY" - "$1" <<'EOF'
+import re, sys
+units = {'h': 3600, 'm': 60, 's': 1, 'ms': 1e-3, 'us': 1e-6, 'µs': 1e-6, 'ns': 1e-9}
+parts = re.findall(r'([0-9]+(?:\.[0-9]*)?)(h|ms|m|s|us|µs|ns)', sys.argv[1])
+if not parts or ''.join(a + b for a, b in parts) != sys.argv[1]:
+    sys.exit(1)
+print('%.6f' % sum(float(a) * units[b] for a, b in parts))
+EOF
+}
+warmup_seconds="$(go_seconds "$warmup")" || { echo "plumbing: --warmup must be a duration such as 2s" >&2; exit 2; }
+duration_seconds="$(go_seconds "$duration")" || { echo "plumbing: --duration must be a duration such as 10s" >&2; exit 2; }
 
 # ------------------------------------------------------------------------------ binaries, ghz
 
@@ -351,7 +375,7 @@ clear_case_view() {  # deletes the case view (events and version keys) only: not
   "brokers=$KAFKA_BROKERS" "redis=$REDIS_ADDR ($(redis-server --version 2>/dev/null | awk '{print $3}'))" \
   "stack dir=$dir/stack (fresh)" "services=$bin (csec-intake, csec-routing)" \
   "ghz=$ghz_version_text" "N=$n referrals (routing)" "C=$concurrency ghz workers on $connections connections" \
-  "ghz phases=$warmup warm-up (untimed), then $duration timed, each" \
+  "ghz phases=$warmup warm-up (untimed), then $duration timed, each: Health/Check, reports (templated), reports (pre-rendered)" \
   "config=$config" "restarts=$restarts (SIGKILL, relaunch at once)" \
   "membership=routing $([ "$routing_static" = 1 ] && echo "--instance_id=bench-routing-0" || echo "no (binary lacks --instance_id)"), intake $([ "$intake_static" = 1 ] && echo "--instance_id" || echo "no")" \
   "group session=$session_timeout"
@@ -440,18 +464,26 @@ restart_median="$(printf '%s\n' "${restart_seconds[@]}" | sort -g | awk '{ v[NR]
 echo "== intake: ghz, $concurrency workers on $connections connections (routing stopped: intake alone)"
 intake_flags=(--case_view_group=case-view)
 [ "$intake_static" = 1 ] && intake_flags+=(--instance_id=bench-intake-0)
-"$bench_bin" scan-rate --brokers "$KAFKA_BROKERS" >"$dir/prescan.out" 2>>"$dir/logs/bench.log" || die "scanning the topics failed"
 launch intake intake "$dir/intake.ready.json" "${intake_flags[@]}"
 intake_pid="$launched_pid"
 intake_launched_at="$launched_at"
 await_ready "$intake_pid" "$dir/intake.ready.json" "intake"
 intake_port="$(ready_port "$dir/intake.ready.json" grpc_port)"
 echo "http://127.0.0.1:$(ready_port "$dir/intake.ready.json" http_port)/metrics" >"$dir/intake.metrics_url"
+
+# projector_catch_up TAG SINCE: waits until intake's projector has read every event on the topics
+# (counted by a plain reader first); SINCE is when the wait's 300 s began.
+projector_catch_up() {
+  "$bench_bin" scan-rate --brokers "$KAFKA_BROKERS" >"$dir/$1-scan.out" 2>>"$dir/logs/bench.log" ||
+    die "scanning the topics failed"
+  await_projector case-view "$dir/intake.metrics_url" "$(val "$dir/$1-scan.out" scan_messages)" \
+    "$(val "$dir/$1-scan.out" scan_distinct_events)" "$2" 300 "$dir/$1-catchup.out" ||
+    die "intake's projector did not catch up with the topics within 300 s"
+}
 # Its projector first reads what routing left on the topics: let it finish before timing.
-await_projector case-view "$dir/intake.metrics_url" "$(val "$dir/prescan.out" scan_messages)" \
-  "$(val "$dir/prescan.out" scan_distinct_events)" "$intake_launched_at" 300 "$dir/intake_catchup.out" ||
-  die "intake's projector did not catch up with the topics within 300 s"
-printf '  (intake up; its projector read the %s events already on the topics first, untimed)\n' "$(val "$dir/prescan.out" scan_messages)"
+projector_catch_up prescan "$intake_launched_at"
+printf '  (intake up; its projector read the %s events already on the topics first, untimed)\n' \
+  "$(val "$dir/prescan-scan.out" scan_messages)"
 
 health_args=(--call grpc.health.v1.Health/Check -d '{}')
 if ! "$ghz" --insecure "${health_args[@]}" -n 1 -c 1 "127.0.0.1:$intake_port" >"$dir/ghz-health-check.txt" 2>&1 ||
@@ -481,19 +513,16 @@ else
   health_via="server reflection"
 fi
 
-"$bench_bin" referral-json --kind all --key 'bench-{{.UUID}}' --minutes-ago 10 >"$dir/referrals.json"
-report_args=(--call csec.dispatch.v1.IntakeService/ReportIdentification -D "$dir/referrals.json")
+report_call=(--call csec.dispatch.v1.IntakeService/ReportIdentification)
+"$bench_bin" referral-json --kind all --key 'bench-{{.UUID}}' --minutes-ago 10 >"$dir/referrals-templated.json"
 
-ghz_phase() {  # name out.json args...: warm-up, then the timed run
-  local name="$1" out="$2"; shift 2
-  "$ghz" --insecure -c "$concurrency" --connections "$connections" -z "$warmup" --duration-stop=wait \
-    -O json -o "$dir/$name-warmup.json" "$@" "127.0.0.1:$intake_port" 2>>"$dir/logs/ghz.log" ||
-    die "ghz ($name warm-up) failed: $(tail -3 "$dir/logs/ghz.log")"
-  "$ghz" --insecure -c "$concurrency" --connections "$connections" -z "$duration" --duration-stop=wait \
+ghz_run() {  # name length out.json args...: one ghz run of `length` (-z) with the common settings
+  local name="$1" length="$2" out="$3"; shift 3
+  "$ghz" --insecure -c "$concurrency" --connections "$connections" -z "$length" --duration-stop=wait \
     -O json -o "$out" "$@" "127.0.0.1:$intake_port" 2>>"$dir/logs/ghz.log" ||
     die "ghz ($name) failed: $(tail -3 "$dir/logs/ghz.log")"
 }
-ghz_summary() {  # ghz JSON → key=value: ok, errors, seconds, ok_rate, p50/p95/p99 ms, top error
+ghz_summary() {  # ghz JSON → key=value: calls, call_rate, ok, errors, seconds, ok_rate, p50/p95/p99 ms, top error
   "$PY" - "$1" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -502,6 +531,8 @@ ok = codes.get('OK', 0)
 total_s = r['total'] / 1e9
 lat = {d['percentage']: d['latency'] / 1e6 for d in (r.get('latencyDistribution') or [])}
 errors = sum(v for k, v in codes.items() if k != 'OK')
+print('calls=%d' % r.get('count', 0))
+print('call_rate=%.3f' % (r.get('count', 0) / total_s if total_s > 0 else 0))
 print('ok=%d' % ok)
 print('errors=%d' % errors)
 print('seconds=%.6f' % total_s)
@@ -516,22 +547,76 @@ if dist:
 print('codes=%s' % ', '.join('%s %d' % kv for kv in sorted(codes.items())))
 EOF
 }
+# ghz_phase NAME args...: the warm-up (NAME-warmup.json/.out), then the timed run (ghz-NAME.json, NAME.out).
+ghz_phase() {
+  local name="$1"; shift
+  ghz_run "$name warm-up" "$warmup" "$dir/$name-warmup.json" "$@"
+  ghz_run "$name" "$duration" "$dir/ghz-$name.json" "$@"
+  ghz_summary "$dir/$name-warmup.json" >"$dir/$name-warmup.out"
+  ghz_summary "$dir/ghz-$name.json" >"$dir/$name.out"
+}
 
-ghz_phase health "$dir/ghz-health.json" "${health_args[@]}"
-ghz_summary "$dir/ghz-health.json" >"$dir/health.out"
-ghz_phase reports "$dir/ghz-reports.json" "${report_args[@]}"
-ghz_summary "$dir/ghz-reports.json" >"$dir/reports.out"
-for phase in health reports; do
+# 1. Health/Check, the reference.
+ghz_phase health "${health_args[@]}"
+# 2. Reports, ghz rendering bench-{{.UUID}} into each request.
+ghz_phase reports "${report_call[@]}" -D "$dir/referrals-templated.json"
+# 3. Reports, pre-rendered: one array for the warm-up and one for the timed run (ghz starts at
+# element 0 in each run), keys bench-<dir>-warmup-<i> and bench-<dir>-timed-<i>. Each holds 3x
+# the calls the templated phase made per second over its run's length, plus one per worker (the
+# calls in flight when the time is up still complete), 1000 to 150000.
+templated_rate="$(awk -v a="$(val "$dir/reports-warmup.out" call_rate)" -v b="$(val "$dir/reports.out" call_rate)" \
+  'BEGIN { print (a > b) ? a : b }')"
+array_size() {  # seconds → referrals
+  awk -v r="$templated_rate" -v s="$1" -v c="$concurrency" \
+    'BEGIN { m = int(3 * r * s) + 1 + c; if (m < 1000) m = 1000; if (m > 150000) m = 150000; print m }'
+}
+prerendered_warmup_n="$(array_size "$warmup_seconds")"
+prerendered_timed_n="$(array_size "$duration_seconds")"
+for part in warmup timed; do
+  count_var="prerendered_${part}_n"
+  "$bench_bin" referral-json --kind all --count "${!count_var}" --run "$(basename "$dir")-$part" --minutes-ago 10 \
+    >"$dir/referrals-$part.json" 2>>"$dir/logs/bench.log" || die "writing the pre-rendered referrals failed"
+done
+# The projector reads what the templated phase wrote, so this phase too starts on an idle intake.
+projector_catch_up templated "$(now)"
+ghz_run "pre-rendered warm-up" "$warmup" "$dir/prerendered-warmup.json" "${report_call[@]}" -D "$dir/referrals-warmup.json"
+ghz_run "pre-rendered" "$duration" "$dir/ghz-prerendered.json" "${report_call[@]}" -D "$dir/referrals-timed.json"
+ghz_summary "$dir/prerendered-warmup.json" >"$dir/prerendered-warmup.out"
+ghz_summary "$dir/ghz-prerendered.json" >"$dir/prerendered.out"
+prerendered_warmup_calls="$(val "$dir/prerendered-warmup.out" calls)"
+prerendered_timed_calls="$(val "$dir/prerendered.out" calls)"
+prerendered_valid=1
+if [ "$prerendered_warmup_calls" -ge "$prerendered_warmup_n" ] || [ "$prerendered_timed_calls" -ge "$prerendered_timed_n" ]; then
+  prerendered_valid=0
+fi
+
+for phase in health reports prerendered; do
   f="$dir/$phase.out"
-  printf '  %-8s %6.0f OK/s  (%d OK, %d errors in %.2f s; ms p50 %s p95 %s p99 %s; codes: %s)\n' "$phase" \
+  case "$phase" in
+    health) label="health" ;;
+    reports) label="reports, templated" ;;
+    prerendered) label="reports, pre-rendered" ;;
+  esac
+  printf '  %-22s %6.0f OK/s  (%d OK, %d errors in %.2f s; ms p50 %s p95 %s p99 %s; codes: %s)\n' "$label" \
     "$(val "$f" ok_rate)" "$(val "$f" ok)" "$(val "$f" errors)" "$(val "$f" seconds)" \
     "$(val "$f" p50)" "$(val "$f" p95)" "$(val "$f" p99)" "$(val "$f" codes)"
-  [ -n "$(val "$f" top_error)" ] && printf '           most frequent error: %s\n' "$(val "$f" top_error)"
+  [ -n "$(val "$f" top_error)" ] && printf '%25s most frequent error: %s\n' "" "$(val "$f" top_error)"
 done
 printf '  Health/Check via %s\n' "$health_via"
+printf '  pre-rendered arrays (3x the templated %.0f calls/s): warm-up %d referrals for %d calls, timed %d for %d calls\n' \
+  "$templated_rate" "$prerendered_warmup_n" "$prerendered_warmup_calls" "$prerendered_timed_n" "$prerendered_timed_calls"
+if [ "$prerendered_valid" = 1 ]; then
+  printf '  (every pre-rendered referral was sent at most once)\n'
+else
+  warning="WARNING: ghz made at least as many calls as a pre-rendered array holds, so it sent some referrals twice and intake took its cheap duplicate path for them: the pre-rendered figure is INVALID (rerun; the arrays are sized from the templated phase's rate)"
+  printf '  !!! %s\n' "$warning"
+  say "$warning"
+fi
 reports_rate="$(val "$dir/reports.out" ok_rate)"
+prerendered_rate="$(val "$dir/prerendered.out" ok_rate)"
 health_rate="$(val "$dir/health.out" ok_rate)"
 intake_ratio="$(ratio "$reports_rate" "$health_rate")"
+prerendered_ratio="$(ratio "$prerendered_rate" "$health_rate")"
 stop_pid "$intake_pid"
 
 # ------------------------------------------------------------------------------ 4. rebuild
@@ -594,6 +679,14 @@ echo "== results"
   printf 'intake: durable ReportIdentification/s, %s callers|%s/s (p50 %s ms, p99 %s ms)|Health/Check %s/s (p50 %s ms)|%s|>= 0.5x: %s\n' \
     "$concurrency" "$(int "$reports_rate")" "$(val "$dir/reports.out" p50)" "$(val "$dir/reports.out" p99)" \
     "$(int "$health_rate")" "$(val "$dir/health.out" p50)" "$intake_ratio" "$(verdict "$intake_ratio >= 0.5")"
+  if [ "$prerendered_valid" = 1 ]; then
+    printf 'intake: durable ReportIdentification/s, %s callers, pre-rendered requests|%s/s (p50 %s ms, p99 %s ms)|Health/Check %s/s (p50 %s ms)|%s|>= 0.5x: %s\n' \
+      "$concurrency" "$(int "$prerendered_rate")" "$(val "$dir/prerendered.out" p50)" "$(val "$dir/prerendered.out" p99)" \
+      "$(int "$health_rate")" "$(val "$dir/health.out" p50)" "$prerendered_ratio" "$(verdict "$prerendered_ratio >= 0.5")"
+  else
+    printf 'intake: durable ReportIdentification/s, %s callers, pre-rendered requests|INVALID: %s/s with referrals sent twice|Health/Check %s/s (p50 %s ms)|n/a|>= 0.5x: n/a (invalid)\n' \
+      "$concurrency" "$(int "$prerendered_rate")" "$(int "$health_rate")" "$(val "$dir/health.out" p50)"
+  fi
   printf 'routing: CaseRouted/s (acks=all), N=%s|%s/s|bare producer %s msgs/s|%s|>= 5000/s: %s\n' \
     "$n" "$(int "$routed_rate")" "$(int "$load_rate")" "$routed_ratio" "$(verdict "$routed_rate >= 5000")"
   printf 'routing: SIGKILL -> consuming again (launch -> routed)|%s s (max; runs: %s)|clean first start %s s|%sx|<= 2 s: %s\n' \
@@ -602,6 +695,9 @@ echo "== results"
     "$(int "$rebuild_rate")" "$(int "$rebuild_steady")" "$(int "$scan_rate")" "$(int "$scan_rate_steady")" "$rebuild_ratio" \
     "$(verdict "$rebuild_rate >= 20000")"
 } | column -t -s '|' -o ' | '
+echo "(intake rows: in the first, ghz renders a template (bench-{{.UUID}}) into every request; in the second it sends"
+echo " arrays of unique referrals without template actions, each once, though it still parses each one's JSON at its call)"
+[ "$prerendered_valid" = 1 ] || echo "!!! $warning"
 echo
 echo "== setup (short)"
 printf '%-34s%s\n' \
@@ -611,4 +707,5 @@ printf '%-34s%s\n' \
   "Redis bytes per handled event:" "$redis_per_event (routing, incl. dedupe markers; used_memory delta / N)" \
   "rebuild progress from:" "$(val "$dir/rebuild.out" mode)" \
   "ghz:" "$ghz_version_text, $concurrency workers, $connections connections, $warmup warm-up + $duration" \
+  "intake phases, in order:" "Health/Check, reports templated, reports pre-rendered ($prerendered_warmup_n + $prerendered_timed_n referrals)" \
   "machine:" "$(nproc) cores; bench, Kafka, Redis and the services share them"

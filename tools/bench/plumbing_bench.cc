@@ -4,7 +4,7 @@
 //
 //   plumbing_bench setup [key=value ...]             # bench_common's setup block, plus versions
 //   plumbing_bench ensure-topics  --brokers B
-//   plumbing_bench referral-json  [--kind all] [--key K] [--minutes-ago 10]
+//   plumbing_bench referral-json  [--kind all] [--key K | --count N [--run R]] [--minutes-ago 10]
 //   plumbing_bench load-referrals --brokers B --n N --ids FILE [--run R]
 //   plumbing_bench await-routed   --brokers B --ids FILE [--ready FILE] [--timeout 300]
 //   plumbing_bench probe          --brokers B --ready FILE --go FILE [--timeout 120] [--run R]
@@ -13,7 +13,10 @@
 // referral-json: a ReportIdentificationRequest for a sample referral as protobuf JSON (for
 // ghz), identified --minutes-ago before now, with --key as its idempotency key (ghz templates
 // such as "bench-{{.UUID}}" pass through); --kind all (the default) prints a JSON array of the
-// five kinds, which ghz sends round-robin.
+// five kinds, which ghz sends round-robin. With --count N: a JSON array of N referrals cycling
+// through the kinds, referral i with the idempotency key "bench-<R>-<i>" (and so the pseudonym
+// "SYNTH-bench-<R>-<i>"): no template actions, every request a different referral as long as ghz
+// makes fewer than N calls. --run R defaults to a random id; --key does not go with --count.
 //
 // load-referrals: N ReferralReceived envelopes on csec.intake.v1 in the shape intake produces
 // (ids derived as intake derives them, identity cleared, a sealed identity of the real size made
@@ -46,14 +49,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -62,7 +63,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -86,8 +86,8 @@ int Usage() {
   std::fprintf(stderr,
                "usage: plumbing_bench setup [key=value ...]\n"
                "       plumbing_bench ensure-topics  --brokers B\n"
-               "       plumbing_bench referral-json  [--kind all|new|dcfs|probation|dual|nonparticipating] [--key K] "
-               "[--minutes-ago 10]\n"
+               "       plumbing_bench referral-json  [--kind all|new|dcfs|probation|dual|nonparticipating] "
+               "[--key K | --count N [--run R]] [--minutes-ago 10]\n"
                "       plumbing_bench load-referrals --brokers B --n N --ids FILE [--run R]\n"
                "       plumbing_bench await-routed   --brokers B --ids FILE [--ready FILE] [--timeout 300]\n"
                "       plumbing_bench probe          --brokers B --ready FILE --go FILE [--timeout 120] [--run R]\n"
@@ -114,21 +114,6 @@ bool WriteFileAtomically(const std::string& path, const std::string& text) {
     if (!out.good()) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
-// ProduceAsync may return void or absl::Status (non-OK: not queued, and `done` is not called).
-// Either way this returns whether it was queued; when it was, `done` will run.
-// (A template, so that only the branch that fits is compiled.)
-template <typename Producer>
-absl::Status QueueProduce(Producer& producer, const std::string& topic, const std::string& key,
-                          const std::string& value, std::function<void(absl::Status)> done) {
-  using Returned = decltype(producer.ProduceAsync(topic, key, value, std::function<void(absl::Status)>()));
-  if constexpr (std::is_void_v<Returned>) {
-    producer.ProduceAsync(topic, key, value, std::move(done));
-    return absl::OkStatus();
-  } else {
-    return producer.ProduceAsync(topic, key, value, std::move(done));
-  }
 }
 
 // A ReferralReceived as intake's ReportIdentification builds it. The sealed identity is random
@@ -285,19 +270,10 @@ int Setup(int argc, char** argv) {
   return 0;
 }
 
-// EnsureTopics takes (partitions, replication) in older trees and a TopicSettings (whose defaults
-// are the stack's: 6 partitions, replication 1) in newer ones; a template picks whichever exists.
-template <typename S>
-absl::Status EnsureAllTopics(const S& settings) {
-  if constexpr (requires { csec::EnsureTopics(settings, csec::AllTopics(), {}); }) {
-    return csec::EnsureTopics(settings, csec::AllTopics(), {});
-  } else {
-    return csec::EnsureTopics(settings, csec::AllTopics(), csec::kTopicPartitions, 1);
-  }
-}
-
+// The csec topics as the stack has them: one broker, so replication 1.
 int EnsureTopics(const std::string& brokers) {
-  absl::Status s = EnsureAllTopics(Settings(brokers, "plumbing-bench"));
+  const csec::TopicSettings topics{.partitions = csec::kTopicPartitions, .replication_factor = 1};
+  absl::Status s = csec::EnsureTopics(Settings(brokers, "plumbing-bench"), csec::AllTopics(), topics);
   if (!s.ok()) {
     std::fprintf(stderr, "plumbing_bench: creating topics: %s\n", s.ToString().c_str());
     return 1;
@@ -317,24 +293,40 @@ int ReferralJson(const std::map<std::string, std::string>& flags) {
   } else {
     return Usage();
   }
-  const std::string key = csec::bench::FlagOrEnv(flags, "key", nullptr, "bench-{{.UUID}}");
   const absl::Time identified_at = absl::Now() - absl::Minutes(minutes_ago);
-  std::vector<std::string> objects;
-  for (SampleKind kind : kinds) {
+  auto print_json = [&](SampleKind kind, const std::string& key) {
     std::string json;
     auto status = google::protobuf::util::MessageToJsonString(csec::tools::SampleReferral(kind, key, identified_at), &json);
     if (!status.ok()) {
       std::fprintf(stderr, "plumbing_bench: referral as JSON: %s\n", status.ToString().c_str());
-      return 1;
+      return false;
     }
-    objects.push_back(std::move(json));
+    std::fputs(json.c_str(), stdout);
+    return true;
+  };
+
+  // --count N: N referrals, each its own key, printed as they are made (N may be 100000s).
+  if (flags.count("count") != 0) {
+    int count = 0;
+    if (!absl::SimpleAtoi(flags.at("count"), &count) || count < 1 || flags.count("key") != 0) return Usage();
+    const std::string run = csec::bench::FlagOrEnv(flags, "run", nullptr, csec::NewRandomId().substr(0, 8));
+    std::fputs("[", stdout);
+    for (int i = 0; i < count; ++i) {
+      if (i > 0) std::fputs(",\n", stdout);
+      if (!print_json(kinds[i % kinds.size()], absl::StrCat("bench-", run, "-", i))) return 1;
+    }
+    std::fputs("]\n", stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
   }
+
   // One kind: the object. All: an array, which ghz sends round-robin, one element per call.
-  if (objects.size() == 1) {
-    std::printf("%s\n", objects[0].c_str());
-  } else {
-    std::printf("[%s]\n", absl::StrJoin(objects, ",").c_str());
+  const std::string key = csec::bench::FlagOrEnv(flags, "key", nullptr, "bench-{{.UUID}}");
+  if (kinds.size() > 1) std::fputs("[", stdout);
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    if (i > 0) std::fputs(",", stdout);
+    if (!print_json(kinds[i], key)) return 1;
   }
+  std::fputs(kinds.size() > 1 ? "]\n" : "\n", stdout);
   return 0;
 }
 
@@ -402,11 +394,11 @@ int LoadReferrals(const std::string& brokers, const std::map<std::string, std::s
   };
   const absl::Time start = absl::Now();
   for (const auto& [key, value] : messages) {
-    absl::Status queued = QueueProduce(**producer, csec::kIntakeTopic, key, value, complete);
+    absl::Status queued = (*producer)->ProduceAsync(csec::kIntakeTopic, key, value, complete);
     // A full local queue refuses (Unavailable) rather than blocks: wait for it to drain a little.
     for (int tries = 0; queued.code() == absl::StatusCode::kUnavailable && tries < 30'000; ++tries) {
       absl::SleepFor(absl::Milliseconds(1));
-      queued = QueueProduce(**producer, csec::kIntakeTopic, key, value, complete);
+      queued = (*producer)->ProduceAsync(csec::kIntakeTopic, key, value, complete);
     }
     if (!queued.ok()) complete(queued);  // not queued: its callback will not come
   }
