@@ -62,39 +62,60 @@ AsyncMessageHandler HandleEnvelopes(const std::string& consumer, AsyncEnvelopeHa
   };
 }
 
+namespace {
+
+// What a once-guard needs for every event, shared by its handlers instead of copied into each.
+struct OnceGuard {
+  RedisClient* redis;
+  Counter* skipped;
+  std::string consumer;
+  std::string horizon_ms;
+  std::function<bool(const Envelope&)> acts_on;
+  AsyncEnvelopeHandler handle;
+};
+
+}  // namespace
+
 AsyncMessageHandler HandleEachEventOnce(RedisClient* redis, OnceOptions options, AsyncEnvelopeHandler handle) {
-  Counter* skipped = &Metrics::Get().GetCounter("csec_events_skipped_duplicate_total",
-                                                "Events skipped because their id was handled before",
-                                                Labels({{"consumer", options.consumer}}));
-  const std::string horizon_ms = absl::StrCat(absl::ToInt64Milliseconds(options.horizon));
-  const std::string consumer = options.consumer;
-  auto acts_on = std::move(options.acts_on);
-  return HandleEnvelopes(consumer, [=](const Envelope& parsed, HandlerDone done) {
-    if (acts_on && !acts_on(parsed)) return done(absl::OkStatus());
+  auto guard = std::make_shared<const OnceGuard>(OnceGuard{
+      .redis = redis,
+      .skipped = &Metrics::Get().GetCounter("csec_events_skipped_duplicate_total",
+                                            "Events skipped because their id was handled before",
+                                            Labels({{"consumer", options.consumer}})),
+      .consumer = options.consumer,
+      .horizon_ms = absl::StrCat(absl::ToInt64Milliseconds(options.horizon)),
+      .acts_on = std::move(options.acts_on),
+      .handle = std::move(handle)});
+  return HandleEnvelopes(options.consumer, [guard](const Envelope& parsed, HandlerDone done) {
+    if (guard->acts_on && !guard->acts_on(parsed)) return done(absl::OkStatus());
     // Shared: the envelope must live through the Redis round trips that follow.
     auto envelope = std::make_shared<Envelope>(parsed);
-    auto marker = std::make_shared<std::string>(redis_keys::Handled(consumer, envelope->event_id()));
-    redis->CommandAsync({"EXISTS", *marker}, [=, done = std::move(done)](absl::StatusOr<RedisReply> seen) mutable {
-      if (!seen.ok()) return done(seen.status());
-      if (seen->integer == 1) {
-        skipped->Increment();
-        return done(absl::OkStatus());
-      }
-      handle(*envelope, [=, done = std::move(done)](absl::Status handled) mutable {
-        if (!handled.ok()) return done(std::move(handled));
-        redis->CommandAsync({"SET", *marker, "1", "PX", horizon_ms},
-                            [envelope, consumer, done = std::move(done)](absl::StatusOr<RedisReply> marked) mutable {
-                              // The effect happened; a lost marker only means a replay repeats
-                              // it under the same derived id, which downstream drops.
-                              if (!marked.ok()) {
-                                log::Warn("events.handled_marker_lost", {{"consumer", consumer},
-                                                                         {"event_id", envelope->event_id()},
-                                                                         {"error", marked.status().ToString()}});
-                              }
-                              done(absl::OkStatus());
-                            });
-      });
-    });
+    std::string marker = redis_keys::Handled(guard->consumer, envelope->event_id());
+    guard->redis->CommandAsync(
+        {"EXISTS", marker},
+        [guard, envelope, marker, done = std::move(done)](absl::StatusOr<RedisReply> seen) mutable {
+          if (!seen.ok()) return done(seen.status());
+          if (seen->integer == 1) {
+            guard->skipped->Increment();
+            return done(absl::OkStatus());
+          }
+          guard->handle(*envelope, [guard, envelope, marker = std::move(marker),
+                                    done = std::move(done)](absl::Status handled) mutable {
+            if (!handled.ok()) return done(std::move(handled));
+            guard->redis->CommandAsync(
+                {"SET", std::move(marker), "1", "PX", guard->horizon_ms},
+                [guard, envelope, done = std::move(done)](absl::StatusOr<RedisReply> marked) mutable {
+                  // The effect happened; a lost marker only means a replay repeats it under the
+                  // same derived id, which downstream drops.
+                  if (!marked.ok()) {
+                    log::Warn("events.handled_marker_lost", {{"consumer", guard->consumer},
+                                                             {"event_id", envelope->event_id()},
+                                                             {"error", marked.status().ToString()}});
+                  }
+                  done(absl::OkStatus());
+                });
+          });
+        });
   });
 }
 

@@ -10,34 +10,30 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/kafka_client.h"
 #include "services/common/log.h"
 
 namespace csec {
 namespace {
 
-// The C admin API with its handles owned, so every return path frees them.
+// A client handle configured like every other (kafka_internal::MakeConf), for the C admin API,
+// which librdkafka's C++ API lacks; its queue receives the admin results.
 struct AdminClient {
+  std::unique_ptr<RdKafka::Producer> handle;
   rd_kafka_t* rk = nullptr;
   rd_kafka_queue_t* queue = nullptr;
   ~AdminClient() {
     if (queue) rd_kafka_queue_destroy(queue);
-    if (rk) rd_kafka_destroy(rk);
   }
 };
 
 absl::Status Open(const KafkaSettings& kafka, AdminClient& client) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> props = {{"bootstrap.servers", kafka.brokers}, {"client.id", kafka.client_id}};
-  for (const auto& [k, v] : kafka.extra) props[k] = v;
-  for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(absl::StrCat("kafka property ", k, ": ", errstr));
-    }
-  }
-  client.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (!client.rk) return absl::InvalidArgumentError(errstr);
+  auto conf = kafka_internal::MakeConf(kafka, {});
+  if (!conf.ok()) return conf.status();
+  std::string err;
+  client.handle.reset(RdKafka::Producer::create(conf->get(), err));
+  if (!client.handle) return absl::InvalidArgumentError(absl::StrCat("kafka admin client: ", err));
+  client.rk = client.handle->c_ptr();
   client.queue = rd_kafka_queue_new(client.rk);
   return absl::OkStatus();
 }

@@ -46,7 +46,7 @@ class CompletionQueue {
   void Push(Item item) {
     absl::MutexLock lock(&mu_);
     items_.push_back(std::move(item));
-    if (wake_) rd_kafka_queue_yield(wake_);  // end the loop's wait in librdkafka now
+    WakeLocked();
   }
 
   std::deque<Item> TakeAll() {
@@ -68,7 +68,7 @@ class CompletionQueue {
   // Ends the loop's wait in librdkafka, if the consumer is still open.
   void Wake() {
     absl::MutexLock lock(&mu_);
-    if (wake_) rd_kafka_queue_yield(wake_);
+    WakeLocked();
   }
 
   void SetWake(rd_kafka_queue_t* queue) {
@@ -77,6 +77,10 @@ class CompletionQueue {
   }
 
  private:
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (wake_) rd_kafka_queue_yield(wake_);
+  }
+
   absl::Mutex mu_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
   rd_kafka_queue_t* wake_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -249,14 +253,19 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   void StartReady() {
     const absl::Time now = absl::Now();
     for (const ConsumerBook::Start& start : book_.TakeReady(now)) {
-      std::shared_ptr<CompletionQueue> sink = completions_;
-      handler_(*start.message, [sink, id = start.partition, offset = start.message->offset,
-                                generation = start.generation, now](absl::Status s) {
-        sink->Push({.completion = {.partition = id, .offset = offset, .generation = generation,
-                                   .dead_letter = false, .status = std::move(s)},
-                    .started = now});
-      });
+      handler_(*start.message, Answer(start.partition, start.message->offset, start.generation,
+                                      /*dead_letter=*/false, now));
     }
+  }
+
+  // Where the answer for one message goes: the completion queue, whatever thread answers.
+  HandlerDone Answer(const TopicPartitionId& partition, int64_t offset, uint64_t generation, bool dead_letter,
+                     absl::Time started) {
+    return [sink = completions_, partition, offset, generation, dead_letter, started](absl::Status s) {
+      sink->Push({.completion = {.partition = partition, .offset = offset, .generation = generation,
+                                 .dead_letter = dead_letter, .status = std::move(s)},
+                  .started = started});
+    };
   }
 
   // Applies handlers' answers: done, dead-letter it, or retry it after a back-off.
@@ -302,15 +311,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     log::Warn("kafka.dead_letter", {{"group", options_.group_id}, {"partition", Name(c.partition)},
                                     {"offset", static_cast<long long>(c.offset)},
                                     {"reason", std::string(c.status.message())}});
-    std::shared_ptr<CompletionQueue> sink = completions_;
-    auto report = [sink, id = c.partition, offset = c.offset, generation = c.generation](absl::Status sent) {
-      sink->Push({.completion = {.partition = id, .offset = offset, .generation = generation, .dead_letter = true,
-                                 .status = std::move(sent)},
-                  .started = absl::Now()});
-    };
-    absl::Status queued = dead_letters_->ProduceAsync(options_.dead_letter_topic, m.key, letter.SerializeAsString(),
-                                                      report);
-    if (!queued.ok()) report(queued);
+    dead_letters_->ProduceAsync(options_.dead_letter_topic, m.key, letter.SerializeAsString(),
+                                Answer(c.partition, c.offset, c.generation, /*dead_letter=*/true, absl::Now()));
   }
 
   void StoreOffsets() { Store(book_.TakeStores(), /*commit=*/false); }

@@ -57,19 +57,19 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
     return absl::OkStatus();
   }
 
-  absl::Status ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
-                            ProduceDone done) {
-    auto* pending = new Pending{.done = std::move(done), .queued = absl::Now()};
+  void ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value, ProduceDone done) {
+    auto pending = std::make_unique<Pending>(Pending{.done = std::move(done), .queued = absl::Now()});
     RdKafka::ErrorCode code = producer_->produce(
         std::string(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, pending);
-    if (code == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
-    delete pending;
-    if (code == RdKafka::ERR__QUEUE_FULL) {
-      return absl::UnavailableError(absl::StrCat("produce to ", topic,
-                                                 ": the local queue is full (the broker is slow or away)"));
+        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, pending.get());
+    if (code == RdKafka::ERR_NO_ERROR) {
+      pending.release();  // dr_cb owns it now
+      return;
     }
-    return FromKafkaError(code, absl::StrCat("produce to ", topic));
+    pending->done(code == RdKafka::ERR__QUEUE_FULL
+                      ? absl::UnavailableError(absl::StrCat("produce to ", topic,
+                                                            ": the local queue is full (the broker is slow or away)"))
+                      : FromKafkaError(code, absl::StrCat("produce to ", topic)));
   }
 
   void dr_cb(RdKafka::Message& message) override {
@@ -127,11 +127,10 @@ absl::Status KafkaProducer::Produce(absl::string_view topic, absl::string_view k
     absl::Status result;
   };
   auto waiter = std::make_shared<Waiter>();  // shared: the answer may come after we gave up
-  absl::Status queued = impl_->ProduceAsync(topic, key, value, [waiter](absl::Status s) {
+  impl_->ProduceAsync(topic, key, value, [waiter](absl::Status s) {
     waiter->result = std::move(s);
     waiter->done.Notify();
   });
-  if (!queued.ok()) return queued;
   if (!waiter->done.WaitForNotificationWithDeadline(deadline)) {
     return absl::DeadlineExceededError(
         absl::StrCat("Kafka had not acknowledged the message to ", topic, " by the deadline"));
@@ -139,9 +138,9 @@ absl::Status KafkaProducer::Produce(absl::string_view topic, absl::string_view k
   return waiter->result;
 }
 
-absl::Status KafkaProducer::ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
-                                         ProduceDone done) {
-  return impl_->ProduceAsync(topic, key, value, std::move(done));
+void KafkaProducer::ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
+                                 ProduceDone done) {
+  impl_->ProduceAsync(topic, key, value, std::move(done));
 }
 
 absl::Status KafkaProducer::Flush(absl::Duration timeout) { return impl_->Flush(timeout); }

@@ -2,8 +2,7 @@
 //
 //   auto producer = KafkaProducer::Create({.brokers = "127.0.0.1:9092", .client_id = "intake"});
 //   absl::Status acked = (*producer)->Produce(kIntakeTopic, case_id, bytes, call_deadline);
-//   absl::Status queued = (*producer)->ProduceAsync(kRoutingTopic, case_id, bytes,
-//                                                   [](absl::Status acked) { ... });
+//   (*producer)->ProduceAsync(kRoutingTopic, case_id, bytes, [](absl::Status acked) { ... });
 //
 // Idempotent (enable.idempotence=true) with acks=all: a message is acknowledged once it is on
 // every in-sync replica, and the client's own retries never write it twice. A crash between the
@@ -34,11 +33,12 @@ class EventProducer {
   // `deadline` passed: DeadlineExceeded then, and the message may still be written later.
   virtual absl::Status Produce(absl::string_view topic, absl::string_view key, absl::string_view value,
                                absl::Time deadline = absl::InfiniteFuture()) = 0;
-  // Queues the message and returns at once, never sleeping. OK: `done` runs exactly once, later,
-  // with the broker's answer (on the producer's poll thread: keep it short). Not OK: nothing was
-  // queued (e.g. the local queue is full: Unavailable) and `done` never runs.
-  virtual absl::Status ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
-                                    ProduceDone done) = 0;
+  // Queues the message and returns at once, never sleeping. `done` runs exactly once with the
+  // broker's answer: later, on the producer's poll thread (keep it short), or at once, on the
+  // calling thread, when the message could not be queued (e.g. the local queue is full:
+  // Unavailable).
+  virtual void ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
+                            ProduceDone done) = 0;
 };
 
 struct ProducerOptions {
@@ -59,8 +59,8 @@ class KafkaProducer final : public EventProducer {
 
   absl::Status Produce(absl::string_view topic, absl::string_view key, absl::string_view value,
                        absl::Time deadline = absl::InfiniteFuture()) override;
-  absl::Status ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
-                            ProduceDone done) override;
+  void ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
+                    ProduceDone done) override;
 
   // Waits up to `timeout` for every queued message's answer; DeadlineExceeded if some remain.
   absl::Status Flush(absl::Duration timeout);

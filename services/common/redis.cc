@@ -10,7 +10,6 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -74,10 +73,6 @@ size_t RedisLaneFor(const std::vector<std::string>& args, size_t lanes) {
   }
   return absl::Hash<absl::string_view>()(key) % lanes;
 }
-
-namespace {
-
-}  // namespace
 
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
   unsigned char digest[SHA_DIGEST_LENGTH];

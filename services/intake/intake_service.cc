@@ -118,6 +118,21 @@ absl::Time CallDeadline(const grpc::ServerContext* context) {
   return std::min(longest, absl::FromChrono(deadline));
 }
 
+// What the caller hears when Kafka did not acknowledge `what` (an event of `case_id`): retry
+// with the same `retry_key`, which is safe whether or not it was written after all.
+absl::Status KafkaRefusal(const absl::Status& acked, const std::string& case_id, absl::string_view what,
+                          absl::string_view retry_key) {
+  log::Error("intake.kafka_unacknowledged", {{"case_id", case_id}, {"error", acked.ToString()}});
+  if (absl::IsDeadlineExceeded(acked)) {
+    return Refuse(absl::DeadlineExceededError(absl::StrCat(
+        "Kafka had not acknowledged the ", what, " when the call's deadline passed; it may still be recorded: retry with the same ",
+        retry_key)));
+  }
+  return Refuse(absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", what,
+                                                   ", so it is not recorded; retry with the same ", retry_key, " (",
+                                                   acked.message(), ")")));
+}
+
 }  // namespace
 
 absl::Status Intake::KafkaReachable() const {
@@ -129,16 +144,7 @@ absl::Status Intake::KafkaReachable() const {
 absl::Status Intake::Publish(const Envelope& envelope, const std::string& bytes, absl::string_view what,
                              absl::string_view retry_key, absl::Time deadline) {
   absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), bytes, deadline);
-  if (acked.ok()) return acked;
-  log::Error("intake.kafka_unacknowledged", {{"case_id", envelope.case_id()}, {"error", acked.ToString()}});
-  if (absl::IsDeadlineExceeded(acked)) {
-    return absl::DeadlineExceededError(absl::StrCat("Kafka had not acknowledged the ", what,
-                                                    " when the call's deadline passed; it may still be recorded: retry with the same ",
-                                                    retry_key));
-  }
-  return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", what,
-                                             ", so it is not recorded; retry with the same ", retry_key, " (",
-                                             acked.message(), ")"));
+  return acked.ok() ? acked : KafkaRefusal(acked, envelope.case_id(), what, retry_key);
 }
 
 void Intake::MarkPublished(const std::string& reservation, const std::string& fingerprint, const Envelope& envelope,
@@ -210,26 +216,17 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
   *received->mutable_sealed_identity() = *std::move(sealed);
 
   std::string bytes = envelope.SerializeAsString();
-  // Shared by the acknowledgement callback and, if the message was never queued, this function.
-  auto answer = std::make_shared<ReportDone>(std::move(done));
-  auto acknowledged = [this, answer, response, fingerprint, bytes, state, envelope = std::move(envelope),
-                       station_id = request.referral().source().station_id()](absl::Status acked) mutable {
-    if (!acked.ok()) {
-      log::Error("intake.kafka_unacknowledged", {{"case_id", response.case_id()}, {"error", acked.ToString()}});
-      return (*answer)(Refuse(absl::UnavailableError(absl::StrCat(
-          "Kafka did not acknowledge the referral, so it is not recorded; retry with the same idempotency_key (",
-          acked.message(), ")"))));
-    }
-    MarkPublished(redis_keys::ReportReservation(response.case_id()), fingerprint, envelope, std::move(bytes));
-    Accepted(state == "new" ? "new" : "republished").Increment();
-    log::Info("intake.referral_reported",
-              {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
-    (*answer)(std::move(response));
-  };
-  absl::Status queued = producer_->ProduceAsync(kIntakeTopic, case_id, bytes, std::move(acknowledged));
-  if (!queued.ok()) (*answer)(Refuse(absl::UnavailableError(absl::StrCat(
-      "Kafka did not take the referral, so it is not recorded; retry with the same idempotency_key (",
-      queued.message(), ")"))));
+  producer_->ProduceAsync(
+      kIntakeTopic, case_id, bytes,
+      [this, done = std::move(done), response, fingerprint, bytes, state, envelope = std::move(envelope),
+       station_id = request.referral().source().station_id()](absl::Status acked) mutable {
+        if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
+        MarkPublished(redis_keys::ReportReservation(response.case_id()), fingerprint, envelope, std::move(bytes));
+        Accepted(state == "new" ? "new" : "republished").Increment();
+        log::Info("intake.referral_reported",
+                  {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
+        done(std::move(response));
+      });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, const std::string& request_id,
@@ -266,9 +263,7 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
   std::string bytes = envelope.SerializeAsString();
-  if (absl::Status published = Publish(envelope, bytes, fact, "request_id", deadline); !published.ok()) {
-    return Refuse(published);
-  }
+  if (absl::Status published = Publish(envelope, bytes, fact, "request_id", deadline); !published.ok()) return published;
   MarkPublished(reservation, fingerprint, envelope, std::move(bytes));
   Accepted(state == "new" ? "new" : "republished").Increment();
   log::Info("intake.fact_recorded", {{"case_id", case_id}, {"event_id", response.event_id()}, {"fact", fact}});

@@ -35,10 +35,7 @@ void RoutingHandler::Handle(const Envelope& event, HandlerDone done) {
     }
     done(std::move(acked));  // Unavailable: the consumer retries this referral, it is not dropped
   };
-  auto shared = std::make_shared<decltype(logged)>(std::move(logged));
-  absl::Status queued = producer_->ProduceAsync(kRoutingTopic, out.case_id(), out.SerializeAsString(),
-                                                [shared](absl::Status acked) { (*shared)(std::move(acked)); });
-  if (!queued.ok()) (*shared)(std::move(queued));
+  producer_->ProduceAsync(kRoutingTopic, out.case_id(), out.SerializeAsString(), std::move(logged));
 }
 
 }  // namespace csec::routing

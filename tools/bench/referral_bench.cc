@@ -95,8 +95,8 @@ class NoDeadLetters final : public csec::EventProducer {
   absl::Status Produce(absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
     return absl::InternalError("referral_bench does not dead-letter");
   }
-  absl::Status ProduceAsync(absl::string_view, absl::string_view, absl::string_view, csec::ProduceDone) override {
-    return absl::InternalError("referral_bench does not dead-letter");
+  void ProduceAsync(absl::string_view, absl::string_view, absl::string_view, csec::ProduceDone done) override {
+    done(absl::InternalError("referral_bench does not dead-letter"));
   }
 };
 
