@@ -12,7 +12,9 @@ namespace csec {
 
 using csec::dispatch::v1::Envelope;
 
-std::vector<std::string> ProjectedTopics() { return {kIntakeTopic, kRoutingTopic}; }
+std::vector<std::string> ProjectedTopics() {
+  return {kIntakeTopic, kRoutingTopic, kPagingTopic, kMedicalTopic, kTimersTopic};
+}
 
 std::vector<std::string> AllTopics() {
   std::vector<std::string> topics = ProjectedTopics();

@@ -29,6 +29,11 @@ namespace csec {
 // One topic per producing service, so ACLs can say who writes what.
 inline constexpr char kIntakeTopic[] = "csec.intake.v1";
 inline constexpr char kRoutingTopic[] = "csec.routing.v1";
+// Written by the services of the next wave; created now so every consumer of "every topic"
+// (the case view, the timers service) reads them from the start.
+inline constexpr char kPagingTopic[] = "csec.paging.v1";
+inline constexpr char kMedicalTopic[] = "csec.medical.v1";
+inline constexpr char kTimersTopic[] = "csec.timers.v1";
 inline constexpr char kDeadLetterTopic[] = "csec.deadletter.v1";
 // The default partition count of every csec topic (--topic_partitions): one count for all, so
 // one case is on one partition number everywhere.

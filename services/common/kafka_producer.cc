@@ -40,6 +40,8 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
     auto conf = kafka_internal::MakeConf(
         settings, {{"enable.idempotence", "true"},
                    {"acks", "all"},
+                   // Java's partitioner (murmur2), so KafkaPartitionFor can say where a case lives.
+                   {"partitioner", "murmur2_random"},
                    // A message waits this long for others to share its request: the broker's cost
                    // is per request, and on a busy machine it, not the network, sets the pace.
                    {"linger.ms", "5"},

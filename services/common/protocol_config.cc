@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -81,6 +82,54 @@ const T* FindById(const std::vector<T>& items, absl::string_view id) {
   return nullptr;
 }
 
+// An optional list of kTimerEventSelectors; absent is empty.
+std::vector<std::string> EventSelectors(YamlMap& entry, absl::string_view key) {
+  if (!entry.Has(key)) return {};
+  std::vector<std::string> selectors = entry.StringList(key, /*allow_empty=*/true);
+  for (const std::string& selector : selectors) {
+    if (std::find(kTimerEventSelectors.begin(), kTimerEventSelectors.end(), selector) ==
+        kTimerEventSelectors.end()) {
+      entry.AddError(key, absl::StrCat("\"", selector, "\" is not an event the timers service knows; one of: ",
+                                       absl::StrJoin(kTimerEventSelectors, ", ")));
+    }
+  }
+  return selectors;
+}
+
+// armed_by, starts_at, met_by, cancelled_by, remind_before: all optional.
+void ParseTimerPolicy(YamlMap& entry, Deadline& deadline) {
+  deadline.armed_by = EventSelectors(entry, "armed_by");
+  deadline.met_by = EventSelectors(entry, "met_by");
+  deadline.cancelled_by = EventSelectors(entry, "cancelled_by");
+  if (std::optional<std::string> start = entry.OptionalString("starts_at")) {
+    if (*start == "identified_at") {
+      deadline.starts_at = DeadlineStart::kIdentifiedAt;
+    } else if (*start == "event_time") {
+      deadline.starts_at = DeadlineStart::kEventTime;
+    } else {
+      entry.AddError("starts_at", absl::StrCat("must be identified_at or event_time, got \"", *start, "\""));
+    }
+  }
+  if (deadline.armed_by.empty() && (!deadline.met_by.empty() || !deadline.cancelled_by.empty())) {
+    entry.AddError("armed_by", "is required when met_by or cancelled_by is given: nothing would arm the timer");
+  }
+  if (!entry.Has("remind_before")) return;
+  std::vector<YamlMap> reminders = entry.MapList("remind_before");
+  for (size_t i = 0; i < reminders.size(); ++i) {
+    const absl::Duration before = reminders[i].DurationFromUnitKey();
+    reminders[i].RejectUnknownKeys();
+    if (before <= absl::ZeroDuration()) continue;  // reported by DurationFromUnitKey
+    if (before >= deadline.duration) {
+      reminders[i].AddErrorHere(absl::StrCat("a reminder ", absl::FormatDuration(before),
+                                             " before must be shorter than the deadline (",
+                                             absl::FormatDuration(deadline.duration), ")"));
+    } else if (!deadline.remind_before.empty() && before >= deadline.remind_before.back()) {
+      reminders[i].AddErrorHere("reminders must be listed longest first, each shorter than the one before");
+    }
+    deadline.remind_before.push_back(before);
+  }
+}
+
 void ParseDeadlines(YamlMap& root, ProtocolConfig& config) {
   std::optional<YamlMap> deadlines = root.Map("deadlines");
   if (!deadlines) return;
@@ -91,6 +140,7 @@ void ParseDeadlines(YamlMap& root, ProtocolConfig& config) {
     deadline.id = std::string(id);
     deadline.duration = entry->DurationFromUnitKey();
     deadline.escalate_to = entry->StringList("escalate_to");
+    ParseTimerPolicy(*entry, deadline);
     entry->RejectUnknownKeys();
     config.deadlines.push_back(std::move(deadline));
   }
@@ -393,6 +443,10 @@ absl::string_view TeamAgencyName(TeamAgency agency) {
       return "hotline";
   }
   return "unknown";
+}
+
+absl::string_view DeadlineStartName(DeadlineStart start) {
+  return start == DeadlineStart::kIdentifiedAt ? "identified_at" : "event_time";
 }
 
 absl::string_view LeadAgencyName(LeadAgency lead) {

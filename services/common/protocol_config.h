@@ -47,10 +47,37 @@ inline constexpr std::array<absl::string_view, 7> kAllDeadlineIds = {
     kInitialMdtDeadline,            kSodaPadStayDeadline,     kAdvocacyCaseManagementDeadline,
     kPageAckTimeoutDeadline};
 
+// The events a deadline's timer policy can name (`armed_by`, `met_by`, `cancelled_by`): an
+// Envelope body, narrowed by the arrival's role or the placement's kind where it has one.
+inline constexpr std::array<absl::string_view, 10> kTimerEventSelectors = {
+    "referral_received",       "case_routed",
+    "arrival_recorded.responder", "arrival_recorded.advocate",
+    "mdt_recorded",            "medical_exam_recorded",
+    "placement_recorded.home", "placement_recorded.soda_pad_bed",
+    "placement_recorded.other", "case_closed"};
+
+// Where a deadline's clock starts (`starts_at`).
+enum class DeadlineStart {
+  kIdentifiedAt,  // when the youth was identified (the protocol's T0)
+  kEventTime,     // the arming fact's own time (placed_at, arrived_at...), else its event's
+};
+
 struct Deadline {
   std::string id;  // one of kAllDeadlineIds
   absl::Duration duration;
   std::vector<std::string> escalate_to;  // role ids, e.g. "cph-supervisor"; never empty
+
+  // The timer policy: the timers service arms this deadline on the first of `armed_by`, due
+  // `duration` after `starts_at`, and closes it on the first of `met_by` (met) or of
+  // `cancelled_by` (no longer applies), whichever order they come in. Empty `armed_by`: no event
+  // arms it; the duration is one other services use for their own waits (page_ack_timeout).
+  std::vector<std::string> armed_by;      // kTimerEventSelectors
+  DeadlineStart starts_at = DeadlineStart::kIdentifiedAt;
+  std::vector<std::string> met_by;        // kTimerEventSelectors; may be empty
+  std::vector<std::string> cancelled_by;  // kTimerEventSelectors; may be empty
+  // A DeadlineReminder this long before the due instant, for each; longest first, each shorter
+  // than `duration`.
+  std::vector<absl::Duration> remind_before;
 };
 
 enum class AgencyKind { kLawEnforcement, kSafeYouthZone, kHotline };
@@ -195,6 +222,7 @@ class ProtocolConfigStore {
 absl::string_view AgencyKindName(AgencyKind kind);  // "law_enforcement", ...
 absl::string_view TeamAgencyName(TeamAgency agency);  // "ctu", "mart", "hotline"
 absl::string_view LeadAgencyName(LeadAgency lead);    // "probation", "dcfs"
+absl::string_view DeadlineStartName(DeadlineStart start);  // "identified_at", "event_time"
 
 }  // namespace csec
 

@@ -171,6 +171,21 @@ TEST(ProtocolConfigTest, ParsesEverySection) {
   EXPECT_EQ(c.file_name, "small.yaml");
 }
 
+TEST(ProtocolConfigTest, TheShippedConfigHasATimerPolicyForEveryDeadlineEventsArm) {
+  auto config = LoadProtocolConfig(std::string(CSEC_SOURCE_DIR) + "/deploy/config/protocol.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const Deadline& arrival = (*config)->GetDeadline(kResponderArrivalDeadline);
+  EXPECT_THAT(arrival.armed_by, ElementsAre("case_routed"));
+  EXPECT_EQ(arrival.starts_at, DeadlineStart::kIdentifiedAt);
+  EXPECT_THAT(arrival.met_by, ElementsAre("arrival_recorded.responder"));
+  EXPECT_THAT(arrival.remind_before, ElementsAre(absl::Minutes(30), absl::Minutes(10)));
+  const Deadline& stay = (*config)->GetDeadline(kSodaPadStayDeadline);
+  EXPECT_THAT(stay.armed_by, ElementsAre("placement_recorded.soda_pad_bed"));
+  EXPECT_EQ(stay.starts_at, DeadlineStart::kEventTime);
+  // Paging's acknowledgement timeout is a duration for its own waits: no event arms it.
+  EXPECT_TRUE((*config)->GetDeadline(kPageAckTimeoutDeadline).armed_by.empty());
+}
+
 TEST(ProtocolConfigTest, VersionIsAShortHashOfTheBytes) {
   auto config = ParseProtocolConfig(kSmallConfig, kFile);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -210,6 +225,18 @@ TEST_P(BrokenConfigTest, IsRefusedNamingFileKeyAndProblem) {
 INSTANTIATE_TEST_SUITE_P(
     EachMistake, BrokenConfigTest,
     ::testing::ValuesIn(std::vector<BrokenConfigCase>{
+        {"unknown_timer_event", "minutes: 90\n", "minutes: 90\n    armed_by: [case_routed]\n    met_by: [arrival_recorded.sheriff]\n",
+         R"(key 'deadlines.responder_arrival.met_by': "arrival_recorded.sheriff" is not an event the timers service knows)"},
+        {"met_without_arm", "minutes: 90\n", "minutes: 90\n    met_by: [arrival_recorded.responder]\n",
+         R"(key 'deadlines.responder_arrival.armed_by': is required when met_by or cancelled_by is given)"},
+        {"bad_starts_at", "minutes: 90\n", "minutes: 90\n    armed_by: [case_routed]\n    starts_at: routed_at\n",
+         R"(key 'deadlines.responder_arrival.starts_at': must be identified_at or event_time, got "routed_at")"},
+        {"reminder_longer_than_deadline", "minutes: 90\n",
+         "minutes: 90\n    armed_by: [case_routed]\n    remind_before: [{hours: 2}]\n",
+         "key 'deadlines.responder_arrival.remind_before[0]': a reminder 2h before must be shorter than the deadline (1h30m)"},
+        {"reminders_out_of_order", "minutes: 90\n",
+         "minutes: 90\n    armed_by: [case_routed]\n    remind_before: [{minutes: 10}, {minutes: 30}]\n",
+         "remind_before[1]': reminders must be listed longest first"},
         {"non_numeric_duration", "minutes: 90", "minutes: abc",
          R"(small.yaml: key 'deadlines.responder_arrival.minutes': must be a positive integer, got "abc")"},
         {"zero_duration", "hours: 72", "hours: 0",

@@ -42,6 +42,21 @@ inline std::string Handled(absl::string_view consumer, absl::string_view event_i
   return absl::StrCat("csec:handled:", consumer, ":", event_id);
 }
 
+// The timers service (services/timers/timer_store.h): one shard of timers is a sorted set of
+// timer ids by the next instant something must happen to them (due, a claim's lease running out,
+// a closed timer's mark expiring) and a hash of timer id → state letter + TimerRecord. Shards are
+// named by the Kafka partition of their cases and an index within it; the hash tag keeps a
+// shard's two keys in one Redis Cluster slot, so one script may touch both. Derived from Kafka.
+inline std::string TimerShardDue(int partition, int index) {
+  return absl::StrCat("csec:timers:{t", partition, ".", index, "}:due");
+}
+inline std::string TimerShardBodies(int partition, int index) {
+  return absl::StrCat("csec:timers:{t", partition, ".", index, "}:bodies");
+}
+// Names the timer state now in Redis ("<id>;shards=<n>"): missing means Redis lost it (or never
+// had it) and the timers service rebuilds it from Kafka under a new consumer group.
+inline std::string TimersEpoch() { return "csec:timers:epoch"; }
+
 }  // namespace csec::redis_keys
 
 #endif  // CSEC_SERVICES_COMMON_REDIS_KEYS_H_

@@ -245,6 +245,7 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   health.SetStopping();
   grpc_server->Shutdown(absl::Now() + kGrpcDrainTimeout);
   for (auto& consumer : consumers) consumer->Stop();
+  for (auto& stop : context.on_stop_) stop();
   if (absl::Status flushed = (*producer)->Flush(flags.shutdown_flush_timeout); !flushed.ok()) {
     log::Warn("service.flush_incomplete", {{"error", flushed.ToString()}});
   }

@@ -15,7 +15,7 @@
 // Start order: flags → /livez,/readyz → config → Redis → topics → producer → setup → gRPC →
 // consumers → monitor → ready file. Stop order: readiness fails ("stopping") → gRPC stops taking
 // calls and finishes those in hand → consumers finish the messages in hand, store and commit
-// their offsets → the producer flushes (at most --shutdown_flush_timeout) → exit 0. A bad flag or
+// their offsets → OnStop hooks → the producer flushes (at most --shutdown_flush_timeout) → exit 0. A bad flag or
 // config, or a dependency unreachable at start, exits 1 with a message naming what is wrong.
 #ifndef CSEC_SERVICES_COMMON_SERVICE_RUNTIME_H_
 #define CSEC_SERVICES_COMMON_SERVICE_RUNTIME_H_
@@ -75,6 +75,9 @@ class ServiceContext {
   // A gRPC service by its full name (e.g. IntakeService::service_full_name()), which
   // grpc.health.v1 then answers for.
   void Serve(std::string name, grpc::Service* service) { services_.emplace_back(std::move(name), service); }
+  // Called once on the way out, after the consumers stopped and before the producer flushes:
+  // for a service's own threads that produce (the timers' firing loop).
+  void OnStop(std::function<void()> stop) { on_stop_.push_back(std::move(stop)); }
   // Keeps `object` alive until the consumers and gRPC have stopped.
   template <typename T>
   T* Own(std::unique_ptr<T> object) {
@@ -100,6 +103,7 @@ class ServiceContext {
   std::vector<ConsumerSpec> consumers_;
   std::vector<std::pair<std::string, grpc::Service*>> services_;
   std::vector<std::shared_ptr<void>> owned_;
+  std::vector<std::function<void()>> on_stop_;
 };
 
 class ServiceRuntime {

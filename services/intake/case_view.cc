@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/string_view.h"
 #include "services/common/clock.h"
+#include "services/common/protocol_config.h"
 
 namespace csec::intake {
 namespace {
@@ -44,31 +47,72 @@ void SortByTime(std::vector<Timed<T>>& facts) {
                    [](const Timed<T>& a, const Timed<T>& b) { return a.at < b.at; });
 }
 
-void AddDeadline(const ProtocolConfig& config, absl::string_view id, absl::Time start,
-                 std::optional<absl::Time> met_at, absl::Time now, CaseView& view) {
-  const Deadline* deadline = config.FindDeadline(id);
-  if (deadline == nullptr) return;  // the config validator decides which are required
-  const absl::Time due = start + deadline->duration;
-  DeadlineStatus& status = *view.add_deadlines();
-  status.set_deadline_id(std::string(id));
-  *status.mutable_due_at() = ToProtoTime(due);
-  DeadlineState state;
-  if (met_at.has_value()) {
-    *status.mutable_met_at() = ToProtoTime(*met_at);
-    state = *met_at <= due ? csec::dispatch::v1::DEADLINE_STATE_MET
-                           : csec::dispatch::v1::DEADLINE_STATE_MET_LATE;
-  } else {
-    state = now >= due ? csec::dispatch::v1::DEADLINE_STATE_MISSED
-                       : csec::dispatch::v1::DEADLINE_STATE_PENDING;
+// What the timers service said about one deadline of the case, gathered in event order.
+struct DeadlineFacts {
+  const Envelope* armed = nullptr;   // the first DeadlineArmed
+  const Envelope* missed = nullptr;  // the first DeadlineMissed
+  std::optional<absl::Time> met_at;  // the earliest met_at of any DeadlineMet
+  bool cancelled = false;
+  // The first due_at carried by a Met, Missed or Cancelled: used only when nothing armed it.
+  std::optional<Timestamp> reported_due_at;
+};
+
+void NoteDueAt(DeadlineFacts& facts, bool has_due_at, const Timestamp& due_at) {
+  if (has_due_at && !facts.reported_due_at.has_value()) facts.reported_due_at = due_at;
+}
+
+DeadlineStatus FoldDeadline(const std::string& id, const DeadlineFacts& facts) {
+  DeadlineStatus status;
+  status.set_deadline_id(id);
+  if (facts.armed != nullptr) {
+    const csec::dispatch::v1::DeadlineArmed& armed = facts.armed->deadline_armed();
+    if (armed.has_due_at()) *status.mutable_due_at() = armed.due_at();
+    status.set_config_version(armed.config_version());
+  }
+  if (!status.has_due_at() && facts.reported_due_at.has_value()) {
+    *status.mutable_due_at() = *facts.reported_due_at;
+  }
+  if (facts.missed != nullptr) {
+    const csec::dispatch::v1::DeadlineMissed& missed = facts.missed->deadline_missed();
+    *status.mutable_missed_at() = missed.has_fired_at() ? missed.fired_at() : facts.missed->occurred_at();
+    for (const std::string& who : missed.escalate_to()) status.add_escalate_to(who);
+    if (status.config_version().empty()) status.set_config_version(missed.config_version());
+  }
+  if (facts.met_at.has_value()) *status.mutable_met_at() = ToProtoTime(*facts.met_at);
+
+  // A fact that happened in time is MET even when it was reported after the timer fired; a
+  // deadline with no known due instant cannot be called late.
+  DeadlineState state = csec::dispatch::v1::DEADLINE_STATE_PENDING;
+  if (facts.met_at.has_value()) {
+    state = !status.has_due_at() || *facts.met_at <= FromProtoTime(status.due_at())
+                ? csec::dispatch::v1::DEADLINE_STATE_MET
+                : csec::dispatch::v1::DEADLINE_STATE_MET_LATE;
+  } else if (facts.missed != nullptr) {
+    state = csec::dispatch::v1::DEADLINE_STATE_MISSED;
+  } else if (facts.cancelled) {
+    state = csec::dispatch::v1::DEADLINE_STATE_CANCELLED;
   }
   status.set_state(state);
-  for (const std::string& who : deadline->escalate_to) status.add_escalate_to(who);
+  return status;
+}
+
+// The protocol's deadlines in kAllDeadlineIds order, then any other id alphabetically.
+std::vector<std::string> DeadlineOrder(const std::map<std::string, DeadlineFacts>& deadlines) {
+  std::vector<std::string> order;
+  for (absl::string_view id : kAllDeadlineIds) {
+    if (deadlines.contains(std::string(id))) order.emplace_back(id);
+  }
+  for (const auto& [id, facts] : deadlines) {
+    if (std::find(kAllDeadlineIds.begin(), kAllDeadlineIds.end(), id) == kAllDeadlineIds.end()) {
+      order.push_back(id);  // a map: already alphabetical
+    }
+  }
+  return order;
 }
 
 }  // namespace
 
-CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events,
-                       const ProtocolConfig& config, absl::Time now) {
+CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events) {
   // Another case's event has no business here; leave it out rather than mix two stories.
   std::erase_if(events, [&](const Envelope& e) {
     return !e.case_id().empty() && e.case_id() != case_id;
@@ -89,7 +133,6 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events,
   CaseView view;
   view.set_case_id(case_id);
   view.set_version(static_cast<int64_t>(events.size()));
-  view.set_config_version(config.version);
 
   const Envelope* referral = nullptr;
   std::vector<Timed<ArrivalRecorded>> arrivals;
@@ -97,6 +140,11 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events,
   std::vector<Timed<PlacementRecorded>> placements;
   std::vector<Timed<MedicalExamRecorded>> exams;
   std::vector<Timed<CaseClosed>> closures;
+  std::map<std::string, DeadlineFacts> deadlines;  // by deadline id
+  // The facts of a deadline event; none for one that names no deadline.
+  auto deadline = [&deadlines](const std::string& id) -> DeadlineFacts* {
+    return id.empty() ? nullptr : &deadlines[id];
+  };
 
   for (const Envelope& e : events) {
     switch (e.body_case()) {
@@ -131,6 +179,36 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events,
         closures.push_back({FactTime(c.has_closed_at(), c.closed_at(), e), &c});
         break;
       }
+      case Envelope::kDeadlineArmed:
+        if (DeadlineFacts* d = deadline(e.deadline_armed().deadline_id()); d && d->armed == nullptr) {
+          d->armed = &e;  // events are in order: the first arming wins
+        }
+        break;
+      case Envelope::kDeadlineMet:
+        if (DeadlineFacts* d = deadline(e.deadline_met().deadline_id())) {
+          const csec::dispatch::v1::DeadlineMet& met = e.deadline_met();
+          const absl::Time at = FactTime(met.has_met_at(), met.met_at(), e);
+          if (!d->met_at.has_value() || at < *d->met_at) d->met_at = at;
+          NoteDueAt(*d, met.has_due_at(), met.due_at());
+        }
+        break;
+      case Envelope::kDeadlineMissed:
+        if (DeadlineFacts* d = deadline(e.deadline_missed().deadline_id())) {
+          if (d->missed == nullptr) d->missed = &e;
+          NoteDueAt(*d, e.deadline_missed().has_due_at(), e.deadline_missed().due_at());
+        }
+        break;
+      case Envelope::kDeadlineCancelled:
+        if (DeadlineFacts* d = deadline(e.deadline_cancelled().deadline_id())) {
+          d->cancelled = true;
+          NoteDueAt(*d, e.deadline_cancelled().has_due_at(), e.deadline_cancelled().due_at());
+        }
+        break;
+      case Envelope::kDeadlineReminder:  // a nudge before the due time: changes no state
+      case Envelope::kWaitRequested:     // other services' waits are their own business
+      case Envelope::kWaitCancelled:
+      case Envelope::kWaitFired:
+        break;
       case Envelope::BODY_NOT_SET:
         break;  // a body this build does not know: counted in version, nothing else
     }
@@ -147,54 +225,16 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events,
   if (!exams.empty()) *view.mutable_medical_exam() = *exams.front().fact;
   if (!closures.empty()) *view.mutable_closed() = *closures.front().fact;
 
-  if (referral == nullptr) return view;  // no clock runs before the referral is known
+  for (const std::string& id : DeadlineOrder(deadlines)) {
+    *view.add_deadlines() = FoldDeadline(id, deadlines.at(id));
+  }
+
+  if (referral == nullptr) return view;
 
   *view.mutable_referral() = referral->referral_received().referral();
   if (view.referral().has_youth()) view.mutable_referral()->mutable_youth()->clear_identity();
   view.set_referral_event_id(referral->event_id());
   *view.mutable_reported_at() = referral->occurred_at();
-
-  // T0 of the protocol: when the youth was identified.
-  const absl::Time t0 = view.referral().has_identified_at()
-                            ? FromProtoTime(view.referral().identified_at())
-                            : FromProtoTime(view.reported_at());
-
-  auto first_arrival = [&](csec::dispatch::v1::ResponderRole role) -> std::optional<absl::Time> {
-    for (const auto& a : arrivals) {
-      if (a.fact->role() == role) return a.at;
-    }
-    return std::nullopt;
-  };
-  auto first = [](const auto& facts) -> std::optional<absl::Time> {
-    if (facts.empty()) return std::nullopt;
-    return facts.front().at;
-  };
-  AddDeadline(config, kResponderArrivalDeadline, t0,
-              first_arrival(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER), now, view);
-  AddDeadline(config, kAdvocateArrivalDeadline, t0,
-              first_arrival(csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE), now, view);
-  AddDeadline(config, kMedicalExamDeadline, t0, first(exams), now, view);
-  AddDeadline(config, kInitialMdtDeadline, t0, first(mdts), now, view);
-
-  // SODA/PAD stay: the latest run of SODA/PAD placements (a move between beds is one stay),
-  // ended by the next placement of another kind or by the case's closure.
-  const auto is_soda = [](const Timed<PlacementRecorded>& p) {
-    return p.fact->kind() == csec::dispatch::v1::PLACEMENT_KIND_SODA_PAD_BED;
-  };
-  const auto last_soda = std::find_if(placements.rbegin(), placements.rend(), is_soda);
-  if (last_soda != placements.rend()) {
-    auto stay_begin = last_soda.base() - 1;  // the last SODA/PAD placement
-    while (stay_begin != placements.begin() && is_soda(*(stay_begin - 1))) --stay_begin;
-    const absl::Time stay_start = stay_begin->at;
-    std::optional<absl::Time> ended;
-    if (last_soda.base() != placements.end()) ended = last_soda.base()->at;  // another kind
-    if (!closures.empty()) {
-      // A closure recorded before the placement's time still leaves no stay open.
-      const absl::Time closed = std::max(closures.front().at, stay_start);
-      ended = ended.has_value() ? std::min(*ended, closed) : closed;
-    }
-    AddDeadline(config, kSodaPadStayDeadline, stay_start, ended, now, view);
-  }
   return view;
 }
 

@@ -1,8 +1,6 @@
 #include "services/intake/case_view.h"
 
 #include <algorithm>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,74 +10,27 @@
 
 #include "google/protobuf/util/message_differencer.h"
 #include "services/common/clock.h"
-#include "services/common/protocol_config.h"
 
 namespace csec::intake {
 namespace {
 
 using csec::dispatch::v1::CaseView;
-using csec::dispatch::v1::DeadlineState;
 using csec::dispatch::v1::DeadlineStatus;
 using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::PlacementKind;
 using csec::dispatch::v1::ResponderRole;
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 
 constexpr auto kPending = csec::dispatch::v1::DEADLINE_STATE_PENDING;
 constexpr auto kMet = csec::dispatch::v1::DEADLINE_STATE_MET;
 constexpr auto kMetLate = csec::dispatch::v1::DEADLINE_STATE_MET_LATE;
 constexpr auto kMissed = csec::dispatch::v1::DEADLINE_STATE_MISSED;
+constexpr auto kCancelled = csec::dispatch::v1::DEADLINE_STATE_CANCELLED;
 constexpr auto kResponder = csec::dispatch::v1::RESPONDER_ROLE_RESPONDER;
 constexpr auto kAdvocate = csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE;
 constexpr auto kSodaPad = csec::dispatch::v1::PLACEMENT_KIND_SODA_PAD_BED;
 constexpr auto kHome = csec::dispatch::v1::PLACEMENT_KIND_HOME;
 constexpr auto kOther = csec::dispatch::v1::PLACEMENT_KIND_OTHER;
-
-// Deadlines short enough to read at a glance; the rest is the least a valid config needs.
-constexpr absl::string_view kConfigYaml = R"yaml(
-deadlines:
-  responder_arrival: {minutes: 90, escalate_to: [ctu-supervisor, mart-supervisor]}
-  advocate_arrival: {minutes: 60, escalate_to: [advocacy-supervisor]}
-  medical_exam: {hours: 72, escalate_to: [dhs-hub-coordinator]}
-  initial_mdt: {days: 7, escalate_to: [mart-supervisor]}
-  soda_pad_stay: {days: 30, escalate_to: [mart-supervisor]}
-  advocacy_case_management: {days: 90, escalate_to: [advocacy-supervisor]}
-  page_ack_timeout: {minutes: 10, escalate_to: [cph-supervisor]}
-agencies:
-  - {id: lbpd, name: Long Beach PD, kind: law_enforcement}
-stations:
-  - {id: lbpd-long-beach, name: Long Beach PD, agency_id: lbpd, area_id: spa-8, participating: true}
-teams:
-  - {id: ctu-8, name: CTU SPA 8, agency: ctu}
-  - {id: mart-8, name: MART SPA 8, agency: mart}
-  - {id: hotline, name: Hotline, agency: hotline}
-advocacy_agencies:
-  - {id: advocates, name: Advocates}
-hubs:
-  - {id: harbor-ucla, name: Harbor-UCLA, area_id: spa-8, daily_capacity: 4}
-areas:
-  - {id: spa-8, name: South Bay, ctu_team_id: ctu-8, mart_team_id: mart-8,
-     advocacy_agency_id: advocates, hub_ids: [harbor-ucla]}
-routing:
-  dual_status_default_lead: dcfs
-  standard_response_team_id: hotline
-  standard_response_area_id: spa-8
-  supervisor_id: cph-supervisor
-)yaml";
-
-const ProtocolConfig& Config() {
-  static const std::shared_ptr<const ProtocolConfig> config = [] {
-    absl::StatusOr<std::shared_ptr<const ProtocolConfig>> parsed =
-        ParseProtocolConfig(kConfigYaml, "test.yaml");
-    if (!parsed.ok()) {
-      ADD_FAILURE() << parsed.status();
-      std::abort();
-    }
-    return *parsed;
-  }();
-  return *config;
-}
 
 absl::Duration Days(int64_t n) { return absl::Hours(24 * n); }  // absl has no Days
 
@@ -160,6 +111,78 @@ Envelope Closed(const std::string& id, absl::Time closed_at) {
   return e;
 }
 
+// The timers service's events (csec.timers.v1). Their event ids are made up here; the service
+// derives them from the timer.
+constexpr char kConfigV1[] = "config-v1";
+constexpr char kConfigV2[] = "config-v2";
+
+Envelope Timers(const std::string& id, absl::Time occurred_at) {
+  Envelope e = Base(id, occurred_at);
+  e.set_producer("timers");
+  return e;
+}
+
+Envelope Armed(const std::string& id, const std::string& deadline_id, absl::Time due_at,
+               const std::string& config_version = kConfigV1,
+               std::optional<absl::Time> occurred_at = std::nullopt) {
+  Envelope e = Timers(id, occurred_at.value_or(kReported + absl::Seconds(3)));
+  auto* a = e.mutable_deadline_armed();
+  a->set_deadline_id(deadline_id);
+  *a->mutable_starts_at() = ToProtoTime(kT0);
+  *a->mutable_due_at() = ToProtoTime(due_at);
+  a->set_config_version(config_version);
+  a->set_armed_by_event_id("ev-routed");
+  return e;
+}
+
+// Met at `met_at`, reported at `occurred_at` (by default when it was met).
+Envelope Met(const std::string& id, const std::string& deadline_id, absl::Time due_at,
+             absl::Time met_at, std::optional<absl::Time> occurred_at = std::nullopt) {
+  Envelope e = Timers(id, occurred_at.value_or(met_at));
+  auto* m = e.mutable_deadline_met();
+  m->set_deadline_id(deadline_id);
+  *m->mutable_due_at() = ToProtoTime(due_at);
+  *m->mutable_met_at() = ToProtoTime(met_at);
+  m->set_met_by_event_id(id + "-fact");
+  return e;
+}
+
+Envelope Missed(const std::string& id, const std::string& deadline_id, absl::Time due_at,
+                absl::Time fired_at, std::vector<std::string> escalate_to,
+                const std::string& config_version = kConfigV1) {
+  Envelope e = Timers(id, fired_at);
+  auto* m = e.mutable_deadline_missed();
+  m->set_deadline_id(deadline_id);
+  *m->mutable_due_at() = ToProtoTime(due_at);
+  *m->mutable_fired_at() = ToProtoTime(fired_at);
+  m->mutable_late_by()->set_seconds(absl::ToInt64Seconds(fired_at - due_at));
+  for (const std::string& who : escalate_to) m->add_escalate_to(who);
+  m->set_config_version(config_version);
+  return e;
+}
+
+Envelope Cancelled(const std::string& id, const std::string& deadline_id,
+                   std::optional<absl::Time> due_at, absl::Time cancelled_at) {
+  Envelope e = Timers(id, cancelled_at);
+  auto* c = e.mutable_deadline_cancelled();
+  c->set_deadline_id(deadline_id);
+  if (due_at.has_value()) *c->mutable_due_at() = ToProtoTime(*due_at);
+  *c->mutable_cancelled_at() = ToProtoTime(cancelled_at);
+  c->set_cancelled_by_event_id("ev-closed");
+  return e;
+}
+
+Envelope Reminder(const std::string& id, const std::string& deadline_id, absl::Time due_at,
+                  absl::Duration before) {
+  Envelope e = Timers(id, due_at - before);
+  auto* r = e.mutable_deadline_reminder();
+  r->set_deadline_id(deadline_id);
+  *r->mutable_due_at() = ToProtoTime(due_at);
+  r->mutable_remind_before()->set_seconds(absl::ToInt64Seconds(before));
+  *r->mutable_fired_at() = ToProtoTime(due_at - before);
+  return e;
+}
+
 const DeadlineStatus* FindDeadline(const CaseView& view, absl::string_view id) {
   for (const DeadlineStatus& d : view.deadlines()) {
     if (d.deadline_id() == id) return &d;
@@ -183,8 +206,24 @@ bool SameView(const CaseView& a, const CaseView& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
+// The one deadline of a view built from `events` (plus the referral); fails the test when the
+// view does not have exactly that one.
+DeadlineStatus OnlyDeadline(std::vector<Envelope> events) {
+  events.push_back(Referral());
+  const CaseView view = BuildCaseView(kCase, std::move(events));
+  EXPECT_EQ(view.deadlines_size(), 1) << view.DebugString();
+  return view.deadlines_size() == 0 ? DeadlineStatus() : view.deadlines(0);
+}
+
+const absl::Time kResponderDue = kT0 + absl::Minutes(90);
+const absl::Time kAdvocateDue = kT0 + absl::Minutes(60);
+const absl::Time kExamDue = kT0 + absl::Hours(72);
+const absl::Time kMdtDue = kT0 + Days(7);
+const absl::Time kSodaDue = kT0 + absl::Hours(5) + Days(30);
+
 // A whole first week: referral, a routing decision revised once, arrivals (one recorded before
-// routing decided, one recorded late), a SODA/PAD bed then home, the exam, the MDT, closure.
+// routing decided, one recorded late), a SODA/PAD bed then home, the exam, the MDT, closure; and
+// what the timers service said of each deadline.
 std::vector<Envelope> WholeStory() {
   return {
       Referral(),
@@ -198,23 +237,32 @@ std::vector<Envelope> WholeStory() {
       Mdt("ev-mdt", kT0 + Days(3)),
       Placement("ev-place-home", kHome, kT0 + Days(4)),
       Closed("ev-closed", kT0 + Days(6)),
+      Armed("tm-arm-resp", "responder_arrival", kResponderDue),
+      Armed("tm-arm-adv", "advocate_arrival", kAdvocateDue),
+      Armed("tm-arm-exam", "medical_exam", kExamDue),
+      Armed("tm-arm-mdt", "initial_mdt", kMdtDue),
+      Armed("tm-arm-soda", "soda_pad_stay", kSodaDue, kConfigV1, kT0 + absl::Hours(5)),
+      Met("tm-met-adv", "advocate_arrival", kAdvocateDue, kT0 + absl::Minutes(7)),
+      Met("tm-met-resp", "responder_arrival", kResponderDue, kT0 + absl::Minutes(50),
+          kT0 + absl::Hours(4)),
+      Met("tm-met-exam", "medical_exam", kExamDue, kT0 + absl::Hours(20)),
+      Met("tm-met-mdt", "initial_mdt", kMdtDue, kT0 + Days(3)),
+      Met("tm-met-soda", "soda_pad_stay", kSodaDue, kT0 + Days(4)),
   };
 }
 
 TEST(CaseViewTest, NoEventsGiveAnEmptyViewWithoutDeadlines) {
-  CaseView view = BuildCaseView(kCase, {}, Config(), kT0);
+  CaseView view = BuildCaseView(kCase, {});
   EXPECT_EQ(view.case_id(), kCase);
   EXPECT_EQ(view.version(), 0);
   EXPECT_FALSE(view.has_referral());
-  EXPECT_THAT(view.deadlines(), IsEmpty());
-  EXPECT_EQ(view.config_version(), Config().version);
+  EXPECT_EQ(view.deadlines_size(), 0);
 }
 
 TEST(CaseViewTest, AssemblesTheWholeStory) {
-  const absl::Time now = kT0 + Days(10);
-  CaseView view = BuildCaseView(kCase, WholeStory(), Config(), now);
+  CaseView view = BuildCaseView(kCase, WholeStory());
 
-  EXPECT_EQ(view.version(), 10);
+  EXPECT_EQ(view.version(), 20);
   EXPECT_EQ(view.referral().youth().pseudonym_ref(), "LBPD-Y-0001");
   EXPECT_EQ(view.referral_event_id(), "ev-referral");
   EXPECT_EQ(FromProtoTime(view.reported_at()), kReported);
@@ -224,32 +272,43 @@ TEST(CaseViewTest, AssemblesTheWholeStory) {
   EXPECT_EQ(view.placement().kind(), kHome);
   EXPECT_EQ(view.medical_exam().hub_id(), "harbor-ucla");
   EXPECT_EQ(FromProtoTime(view.closed().closed_at()), kT0 + Days(6));
-  EXPECT_EQ(view.config_version(), Config().version);
 
   EXPECT_THAT(DeadlineIds(view), ElementsAre("responder_arrival", "advocate_arrival",
                                              "medical_exam", "initial_mdt", "soda_pad_stay"));
-  for (const DeadlineStatus& d : view.deadlines()) EXPECT_EQ(d.state(), kMet) << d.deadline_id();
+  for (const DeadlineStatus& d : view.deadlines()) {
+    EXPECT_EQ(d.state(), kMet) << d.deadline_id();
+    EXPECT_EQ(d.config_version(), kConfigV1) << d.deadline_id();
+  }
   const DeadlineStatus* soda = FindDeadline(view, "soda_pad_stay");
   ASSERT_NE(soda, nullptr);
-  EXPECT_EQ(FromProtoTime(soda->due_at()), kT0 + absl::Hours(5) + Days(30));
+  EXPECT_EQ(FromProtoTime(soda->due_at()), kSodaDue);
   EXPECT_EQ(FromProtoTime(soda->met_at()), kT0 + Days(4));  // the move home
+}
+
+TEST(CaseViewTest, FactsAloneShowNoDeadline) {
+  // Intake computes no deadline of its own: without the timers service's events there is none,
+  // however long ago the youth was identified.
+  std::vector<Envelope> facts = WholeStory();
+  std::erase_if(facts, [](const Envelope& e) { return e.producer() == "timers"; });
+  CaseView view = BuildCaseView(kCase, facts);
+  EXPECT_EQ(view.version(), 10);
+  EXPECT_EQ(view.deadlines_size(), 0);
 }
 
 TEST(CaseViewTest, AnyInputOrderGivesTheSameView) {
   std::vector<Envelope> events = WholeStory();
-  const absl::Time now = kT0 + Days(2);
-  const CaseView expected = BuildCaseView(kCase, events, Config(), now);
+  const CaseView expected = BuildCaseView(kCase, events);
 
   // Every permutation of a subset (all 720 of six events) and many of the whole story.
   std::vector<Envelope> six(events.begin(), events.begin() + 6);
   std::sort(six.begin(), six.end(), [](const Envelope& a, const Envelope& b) {
     return a.event_id() < b.event_id();
   });
-  const CaseView expected_six = BuildCaseView(kCase, six, Config(), now);
+  const CaseView expected_six = BuildCaseView(kCase, six);
   int permutations = 0;
   do {
     ++permutations;
-    ASSERT_TRUE(SameView(BuildCaseView(kCase, six, Config(), now), expected_six))
+    ASSERT_TRUE(SameView(BuildCaseView(kCase, six), expected_six))
         << "permutation " << permutations;
   } while (std::next_permutation(
       six.begin(), six.end(),
@@ -257,11 +316,11 @@ TEST(CaseViewTest, AnyInputOrderGivesTheSameView) {
   EXPECT_EQ(permutations, 720);
 
   std::reverse(events.begin(), events.end());
-  EXPECT_TRUE(SameView(BuildCaseView(kCase, events, Config(), now), expected));
+  EXPECT_TRUE(SameView(BuildCaseView(kCase, events), expected));
   for (size_t i = 1; i < events.size(); ++i) {
     std::rotate(events.begin(), events.begin() + 3, events.end());
     std::swap(events[0], events[i]);
-    EXPECT_TRUE(SameView(BuildCaseView(kCase, events, Config(), now), expected)) << i;
+    EXPECT_TRUE(SameView(BuildCaseView(kCase, events), expected)) << i;
   }
 }
 
@@ -275,7 +334,7 @@ TEST(CaseViewTest, TiesInTimeAreBrokenByEventId) {
   for (const std::vector<Envelope>& events :
        {std::vector<Envelope>{Referral(), routed_a, routed_b, arrive_a, arrive_b},
         std::vector<Envelope>{arrive_b, routed_b, arrive_a, routed_a, Referral()}}) {
-    CaseView view = BuildCaseView(kCase, events, Config(), at);
+    CaseView view = BuildCaseView(kCase, events);
     EXPECT_EQ(view.routing().team_id(), "ctu-8");
     EXPECT_THAT(ArrivalPeople(view), ElementsAre("ev-arrive-a-person", "ev-arrive-b-person"));
   }
@@ -290,190 +349,245 @@ TEST(CaseViewTest, ArrivalBeforeRoutingIsKeptAndOrderedByWhenItHappened) {
       Arrival("ev-a", kAdvocate, kT0 + absl::Minutes(40), kT0 + absl::Minutes(40)),
       Referral("ev-referral", kT0 + absl::Minutes(10)),
   };
-  CaseView view = BuildCaseView(kCase, events, Config(), kT0 + absl::Hours(4));
+  CaseView view = BuildCaseView(kCase, events);
   EXPECT_EQ(view.version(), 4);
   EXPECT_EQ(view.routing().team_id(), "mart-8");
   EXPECT_THAT(ArrivalPeople(view), ElementsAre("ev-b-person", "ev-a-person"));
-  EXPECT_EQ(FindDeadline(view, "responder_arrival")->state(), kMet);
-  EXPECT_EQ(FindDeadline(view, "advocate_arrival")->state(), kMet);
 }
 
-TEST(CaseViewTest, FactsBeforeTheReferralHaveNoDeadlinesYet) {
-  // An arrival can reach the store before the referral's event: no clock runs until T0 is known.
-  CaseView view = BuildCaseView(kCase, {Arrival("ev-a", kResponder, kT0 + absl::Minutes(30))},
-                                Config(), kT0 + Days(30));
-  EXPECT_EQ(view.version(), 1);
-  EXPECT_EQ(view.arrivals_size(), 1);
-  EXPECT_FALSE(view.has_referral());
-  EXPECT_THAT(view.deadlines(), IsEmpty());
+// --- Deadlines: as the timers service reported them ---
+
+TEST(CaseViewDeadlineTest, ArmedIsPendingWithItsDueTimeAndConfigVersion) {
+  const DeadlineStatus d = OnlyDeadline({Armed("tm-arm", "responder_arrival", kResponderDue)});
+  EXPECT_EQ(d.deadline_id(), "responder_arrival");
+  EXPECT_EQ(d.state(), kPending);
+  EXPECT_EQ(FromProtoTime(d.due_at()), kResponderDue);
+  EXPECT_EQ(d.config_version(), kConfigV1);
+  EXPECT_FALSE(d.has_met_at());
+  EXPECT_FALSE(d.has_missed_at());
+  EXPECT_EQ(d.escalate_to_size(), 0);
 }
 
-// One deadline, the facts given and the time it is read at, and what it should say.
-struct DeadlineCase {
-  const char* name;
-  absl::string_view deadline_id;
-  std::vector<Envelope> facts;  // besides the referral (T0 = kT0)
-  absl::Duration now;           // after kT0
-  DeadlineState state;
-  std::optional<absl::Duration> met_at;  // after kT0
-  absl::Duration due;                    // after kT0
-};
-
-class DeadlineStateTest : public ::testing::TestWithParam<DeadlineCase> {};
-
-TEST_P(DeadlineStateTest, ComputesStateDueAndMet) {
-  const DeadlineCase& c = GetParam();
-  std::vector<Envelope> events = c.facts;
-  events.push_back(Referral());
-  CaseView view = BuildCaseView(kCase, events, Config(), kT0 + c.now);
-  const DeadlineStatus* d = FindDeadline(view, c.deadline_id);
-  ASSERT_NE(d, nullptr) << view.DebugString();
-  EXPECT_EQ(d->state(), c.state) << view.DebugString();
-  EXPECT_EQ(FromProtoTime(d->due_at()), kT0 + c.due);
-  if (c.met_at.has_value()) {
-    ASSERT_TRUE(d->has_met_at());
-    EXPECT_EQ(FromProtoTime(d->met_at()), kT0 + *c.met_at);
-  } else {
-    EXPECT_FALSE(d->has_met_at());
+TEST(CaseViewDeadlineTest, MetAtOrBeforeDueIsMet) {
+  for (const absl::Time met_at : {kResponderDue - absl::Minutes(40), kResponderDue}) {
+    const DeadlineStatus d = OnlyDeadline({Armed("tm-arm", "responder_arrival", kResponderDue),
+                                           Met("tm-met", "responder_arrival", kResponderDue, met_at)});
+    EXPECT_EQ(d.state(), kMet);
+    EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
+    EXPECT_EQ(FromProtoTime(d.due_at()), kResponderDue);
+    EXPECT_FALSE(d.has_missed_at());
   }
 }
 
-const absl::Duration k90m = absl::Minutes(90);
-const absl::Duration k60m = absl::Minutes(60);
-const absl::Duration k72h = absl::Hours(72);
-const absl::Duration k7d = Days(7);
-const absl::Duration kSoda = absl::Hours(2);  // the SODA/PAD placements below start at T0+2h
-const absl::Duration k30d = Days(30);
-
-INSTANTIATE_TEST_SUITE_P(
-    EachState, DeadlineStateTest,
-    ::testing::Values(
-        // responder_arrival: 90 minutes from T0, met by the first RESPONDER arrival.
-        DeadlineCase{"ResponderPending", "responder_arrival", {}, k90m - absl::Seconds(1),
-                     kPending, std::nullopt, k90m},
-        DeadlineCase{"ResponderMissedAtDue", "responder_arrival", {}, k90m, kMissed,
-                     std::nullopt, k90m},
-        DeadlineCase{"ResponderMetAtDue", "responder_arrival",
-                     {Arrival("a", kResponder, kT0 + k90m)}, absl::Hours(3), kMet, k90m, k90m},
-        DeadlineCase{"ResponderMetLate", "responder_arrival",
-                     {Arrival("a", kResponder, kT0 + k90m + absl::Seconds(1))}, absl::Hours(3),
-                     kMetLate, k90m + absl::Seconds(1), k90m},
-        DeadlineCase{"ResponderFirstArrivalCounts", "responder_arrival",
-                     {Arrival("late", kResponder, kT0 + absl::Hours(2), kT0 + absl::Hours(2)),
-                      Arrival("early", kResponder, kT0 + absl::Minutes(80),
-                              kT0 + absl::Hours(3))},
-                     absl::Hours(4), kMet, absl::Minutes(80), k90m},
-        DeadlineCase{"AdvocateDoesNotMeetResponder", "responder_arrival",
-                     {Arrival("a", kAdvocate, kT0 + absl::Minutes(10))}, absl::Hours(2), kMissed,
-                     std::nullopt, k90m},
-        // advocate_arrival: 60 minutes (test config), met by the first ADVOCATE arrival.
-        DeadlineCase{"AdvocatePending", "advocate_arrival",
-                     {Arrival("r", kResponder, kT0 + absl::Minutes(10))}, absl::Minutes(30),
-                     kPending, std::nullopt, k60m},
-        DeadlineCase{"AdvocateMet", "advocate_arrival",
-                     {Arrival("a", kAdvocate, kT0 + absl::Minutes(59))}, absl::Hours(2), kMet,
-                     absl::Minutes(59), k60m},
-        DeadlineCase{"AdvocateMetLate", "advocate_arrival",
-                     {Arrival("a", kAdvocate, kT0 + absl::Minutes(61))}, absl::Hours(2),
-                     kMetLate, absl::Minutes(61), k60m},
-        DeadlineCase{"AdvocateMissed", "advocate_arrival", {}, absl::Hours(2), kMissed,
-                     std::nullopt, k60m},
-        // medical_exam: 72 hours, met by the first exam.
-        DeadlineCase{"ExamPending", "medical_exam", {}, absl::Hours(71), kPending, std::nullopt,
-                     k72h},
-        DeadlineCase{"ExamMet", "medical_exam",
-                     {Exam("e2", kT0 + absl::Hours(80)), Exam("e1", kT0 + absl::Hours(30))},
-                     absl::Hours(90), kMet, absl::Hours(30), k72h},
-        DeadlineCase{"ExamMetLate", "medical_exam", {Exam("e", kT0 + absl::Hours(73))},
-                     absl::Hours(90), kMetLate, absl::Hours(73), k72h},
-        DeadlineCase{"ExamMissed", "medical_exam", {}, absl::Hours(73), kMissed, std::nullopt,
-                     k72h},
-        // initial_mdt: 7 days, met by the first MDT.
-        DeadlineCase{"MdtPending", "initial_mdt", {}, Days(6), kPending, std::nullopt,
-                     k7d},
-        DeadlineCase{"MdtMet", "initial_mdt", {Mdt("m", kT0 + Days(2))}, Days(3),
-                     kMet, Days(2), k7d},
-        DeadlineCase{"MdtMetLate", "initial_mdt", {Mdt("m", kT0 + Days(8))},
-                     Days(9), kMetLate, Days(8), k7d},
-        DeadlineCase{"MdtMissed", "initial_mdt", {}, Days(7) + absl::Hours(1), kMissed,
-                     std::nullopt, k7d},
-        // soda_pad_stay: 30 days from the SODA/PAD placement, ended by another kind of
-        // placement or by closure.
-        DeadlineCase{"SodaPending", "soda_pad_stay",
-                     {Placement("p", kSodaPad, kT0 + kSoda)}, Days(20), kPending,
-                     std::nullopt, kSoda + k30d},
-        DeadlineCase{"SodaMissed", "soda_pad_stay", {Placement("p", kSodaPad, kT0 + kSoda)},
-                     kSoda + k30d, kMissed, std::nullopt, kSoda + k30d},
-        DeadlineCase{"SodaEndedByHome", "soda_pad_stay",
-                     {Placement("p", kSodaPad, kT0 + kSoda),
-                      Placement("h", kHome, kT0 + Days(10))},
-                     Days(40), kMet, Days(10), kSoda + k30d},
-        DeadlineCase{"SodaEndedLate", "soda_pad_stay",
-                     {Placement("p", kSodaPad, kT0 + kSoda),
-                      Placement("o", kOther, kT0 + Days(35))},
-                     Days(40), kMetLate, Days(35), kSoda + k30d},
-        DeadlineCase{"SodaEndedByClosure", "soda_pad_stay",
-                     {Placement("p", kSodaPad, kT0 + kSoda), Closed("c", kT0 + Days(12))},
-                     Days(40), kMet, Days(12), kSoda + k30d},
-        DeadlineCase{"SodaMoveBetweenBedsIsOneStay", "soda_pad_stay",
-                     {Placement("p1", kSodaPad, kT0 + kSoda),
-                      Placement("p2", kSodaPad, kT0 + Days(20))},
-                     Days(31), kMissed, std::nullopt, kSoda + k30d},
-        DeadlineCase{"SodaNewStayAfterGoingHome", "soda_pad_stay",
-                     {Placement("p1", kSodaPad, kT0 + kSoda),
-                      Placement("h", kHome, kT0 + Days(3)),
-                      Placement("p2", kSodaPad, kT0 + Days(5))},
-                     Days(31), kPending, std::nullopt, Days(35)},
-        // A closed case: a closure meets none of the others.
-        DeadlineCase{"ClosureDoesNotMeetExam", "medical_exam",
-                     {Closed("c", kT0 + absl::Hours(10))}, absl::Hours(80), kMissed,
-                     std::nullopt, k72h},
-        DeadlineCase{"ClosedCaseStillPending", "initial_mdt",
-                     {Closed("c", kT0 + absl::Hours(10))}, Days(1), kPending,
-                     std::nullopt, k7d}),
-    [](const ::testing::TestParamInfo<DeadlineCase>& info) { return info.param.name; });
-
-TEST(CaseViewTest, NoSodaPadDeadlineWithoutASodaPadPlacement) {
-  CaseView view =
-      BuildCaseView(kCase, {Referral(), Placement("h", kHome, kT0 + absl::Hours(3))}, Config(),
-                    kT0 + Days(40));
-  EXPECT_EQ(FindDeadline(view, "soda_pad_stay"), nullptr);
-  EXPECT_THAT(DeadlineIds(view), ElementsAre("responder_arrival", "advocate_arrival",
-                                             "medical_exam", "initial_mdt"));
+TEST(CaseViewDeadlineTest, MetAfterDueIsMetLate) {
+  const absl::Time met_at = kExamDue + absl::Seconds(1);
+  const DeadlineStatus d = OnlyDeadline({Armed("tm-arm", "medical_exam", kExamDue),
+                                         Met("tm-met", "medical_exam", kExamDue, met_at)});
+  EXPECT_EQ(d.state(), kMetLate);
+  EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
+  EXPECT_FALSE(d.has_missed_at());
 }
 
-TEST(CaseViewTest, ClockStartsAtIdentificationNotAtReport) {
-  Envelope referral = Referral("ev-referral", kT0 + absl::Minutes(45));
-  CaseView view = BuildCaseView(kCase, {referral}, Config(), kT0 + absl::Minutes(100));
-  EXPECT_EQ(FromProtoTime(FindDeadline(view, "responder_arrival")->due_at()), kT0 + k90m);
-  EXPECT_EQ(FindDeadline(view, "responder_arrival")->state(), kMissed);
+TEST(CaseViewDeadlineTest, MissedShowsWhenItFiredAndWhoWasEscalatedTo) {
+  const absl::Time fired_at = kResponderDue + absl::Seconds(2);
+  const DeadlineStatus d = OnlyDeadline(
+      {Armed("tm-arm", "responder_arrival", kResponderDue),
+       Missed("tm-missed", "responder_arrival", kResponderDue, fired_at,
+              {"ctu-supervisor", "mart-supervisor"})});
+  EXPECT_EQ(d.state(), kMissed);
+  EXPECT_EQ(FromProtoTime(d.due_at()), kResponderDue);
+  EXPECT_EQ(FromProtoTime(d.missed_at()), fired_at);
+  EXPECT_THAT(d.escalate_to(), ElementsAre("ctu-supervisor", "mart-supervisor"));
+  EXPECT_EQ(d.config_version(), kConfigV1);
+  EXPECT_FALSE(d.has_met_at());
 }
 
-TEST(CaseViewTest, EscalationAndConfigVersionComeFromTheConfig) {
-  CaseView view = BuildCaseView(kCase, {Referral()}, Config(), kT0);
-  EXPECT_THAT(FindDeadline(view, "responder_arrival")->escalate_to(),
-              ElementsAre("ctu-supervisor", "mart-supervisor"));
-  EXPECT_THAT(FindDeadline(view, "medical_exam")->escalate_to(),
-              ElementsAre("dhs-hub-coordinator"));
-  EXPECT_FALSE(view.config_version().empty());
-  EXPECT_EQ(view.config_version(), Config().version);
+TEST(CaseViewDeadlineTest, MetOnTimeButReportedAfterTheMissIsMet) {
+  // The responder arrived in time; the arrival was recorded after the timer had fired.
+  const absl::Time met_at = kResponderDue - absl::Minutes(5);
+  const absl::Time fired_at = kResponderDue + absl::Seconds(1);
+  const DeadlineStatus d = OnlyDeadline(
+      {Armed("tm-arm", "responder_arrival", kResponderDue),
+       Missed("tm-missed", "responder_arrival", kResponderDue, fired_at, {"ctu-supervisor"}),
+       Met("tm-met", "responder_arrival", kResponderDue, met_at,
+           /*occurred_at=*/kResponderDue + absl::Minutes(20))});
+  EXPECT_EQ(d.state(), kMet);
+  EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
+  EXPECT_EQ(FromProtoTime(d.missed_at()), fired_at);  // the escalation did happen
+  EXPECT_THAT(d.escalate_to(), ElementsAre("ctu-supervisor"));
 }
 
-TEST(CaseViewTest, DeadlineMissingFromTheConfigIsSkipped) {
-  ProtocolConfig config = Config();
-  std::erase_if(config.deadlines, [](const Deadline& d) { return d.id == "advocate_arrival"; });
-  CaseView view = BuildCaseView(kCase, {Referral()}, config, kT0);
-  EXPECT_THAT(DeadlineIds(view), ElementsAre("responder_arrival", "medical_exam", "initial_mdt"));
+TEST(CaseViewDeadlineTest, MetLateAfterTheMissIsMetLate) {
+  const absl::Time fired_at = kAdvocateDue + absl::Seconds(1);
+  const absl::Time met_at = kAdvocateDue + absl::Minutes(25);
+  const DeadlineStatus d = OnlyDeadline(
+      {Armed("tm-arm", "advocate_arrival", kAdvocateDue),
+       Missed("tm-missed", "advocate_arrival", kAdvocateDue, fired_at, {"advocacy-supervisor"}),
+       Met("tm-met", "advocate_arrival", kAdvocateDue, met_at)});
+  EXPECT_EQ(d.state(), kMetLate);
+  EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
+  EXPECT_EQ(FromProtoTime(d.missed_at()), fired_at);
 }
+
+TEST(CaseViewDeadlineTest, CancelledUnlessAlreadyMetOrMissed) {
+  const absl::Time closed_at = kT0 + absl::Hours(10);
+  const Envelope armed = Armed("tm-arm", "medical_exam", kExamDue);
+  const Envelope cancelled = Cancelled("tm-cancel", "medical_exam", kExamDue, closed_at);
+
+  const DeadlineStatus open = OnlyDeadline({armed, cancelled});
+  EXPECT_EQ(open.state(), kCancelled);
+  EXPECT_EQ(FromProtoTime(open.due_at()), kExamDue);
+  EXPECT_EQ(open.config_version(), kConfigV1);
+
+  const DeadlineStatus met =
+      OnlyDeadline({armed, Met("tm-met", "medical_exam", kExamDue, closed_at - absl::Hours(1)), cancelled});
+  EXPECT_EQ(met.state(), kMet);
+
+  const DeadlineStatus missed = OnlyDeadline(
+      {Armed("tm-arm", "responder_arrival", kResponderDue),
+       Missed("tm-missed", "responder_arrival", kResponderDue, kResponderDue, {"ctu-supervisor"}),
+       Cancelled("tm-cancel", "responder_arrival", kResponderDue, closed_at)});
+  EXPECT_EQ(missed.state(), kMissed);
+}
+
+TEST(CaseViewDeadlineTest, WithoutAnArmingTheEventStillShowsWithItsOwnDueTime) {
+  // Topics are not ordered with each other, and a store can lose an event: whatever arrives
+  // shows.
+  const DeadlineStatus met = OnlyDeadline(
+      {Met("tm-met", "initial_mdt", kMdtDue, kMdtDue + absl::Hours(1))});
+  EXPECT_EQ(met.state(), kMetLate);
+  EXPECT_EQ(FromProtoTime(met.due_at()), kMdtDue);
+  EXPECT_TRUE(met.config_version().empty());
+
+  const DeadlineStatus missed = OnlyDeadline(
+      {Missed("tm-missed", "initial_mdt", kMdtDue, kMdtDue, {"mart-supervisor"}, kConfigV2)});
+  EXPECT_EQ(missed.state(), kMissed);
+  EXPECT_EQ(FromProtoTime(missed.due_at()), kMdtDue);
+  EXPECT_EQ(missed.config_version(), kConfigV2);  // the miss says which config it came from
+
+  const DeadlineStatus cancelled_before_armed =
+      OnlyDeadline({Cancelled("tm-cancel", "soda_pad_stay", std::nullopt, kT0 + Days(1))});
+  EXPECT_EQ(cancelled_before_armed.state(), kCancelled);
+  EXPECT_FALSE(cancelled_before_armed.has_due_at());
+}
+
+TEST(CaseViewDeadlineTest, TheFirstArmingWinsSoAConfigChangeMovesNoDueTime) {
+  // Armed again later under another config (e.g. a replay after a reload): the first stands.
+  const Envelope first = Armed("tm-arm-1", "responder_arrival", kResponderDue, kConfigV1);
+  const Envelope again = Armed("tm-arm-2", "responder_arrival", kResponderDue + absl::Hours(1),
+                               kConfigV2, kReported + absl::Hours(2));
+  for (const std::vector<Envelope>& events :
+       {std::vector<Envelope>{first, again}, std::vector<Envelope>{again, first}}) {
+    const DeadlineStatus d = OnlyDeadline(events);
+    EXPECT_EQ(FromProtoTime(d.due_at()), kResponderDue);
+    EXPECT_EQ(d.config_version(), kConfigV1);
+  }
+}
+
+TEST(CaseViewDeadlineTest, RemindersAndWaitsChangeNothing) {
+  const Envelope armed = Armed("tm-arm", "responder_arrival", kResponderDue);
+  Envelope wait = Timers("tm-wait", kT0 + absl::Minutes(6));
+  wait.mutable_wait_requested()->set_kind("page_ack");
+  wait.mutable_wait_requested()->set_subject("page-1");
+  *wait.mutable_wait_requested()->mutable_due_at() = ToProtoTime(kT0 + absl::Minutes(16));
+  Envelope wait_fired = Timers("tm-wait-fired", kT0 + absl::Minutes(16));
+  wait_fired.mutable_wait_fired()->set_kind("page_ack");
+  wait_fired.mutable_wait_fired()->set_subject("page-1");
+  Envelope wait_cancelled = Timers("tm-wait-cancel", kT0 + absl::Minutes(17));
+  wait_cancelled.mutable_wait_cancelled()->set_kind("page_ack");
+
+  CaseView plain = BuildCaseView(kCase, {Referral(), armed});
+  CaseView busy = BuildCaseView(
+      kCase, {Referral(), armed, Reminder("tm-remind", "responder_arrival", kResponderDue, absl::Minutes(15)),
+              wait, wait_fired, wait_cancelled});
+  EXPECT_EQ(busy.version(), 6);  // every event counts
+  busy.set_version(plain.version());
+  EXPECT_TRUE(SameView(busy, plain)) << busy.DebugString();
+
+  // A reminder alone shows no deadline.
+  CaseView reminder_only = BuildCaseView(
+      kCase, {Referral(), Reminder("tm-remind", "medical_exam", kExamDue, absl::Hours(12))});
+  EXPECT_EQ(reminder_only.deadlines_size(), 0);
+}
+
+TEST(CaseViewDeadlineTest, ProtocolOrderThenOtherIdsAlphabetically) {
+  CaseView view = BuildCaseView(
+      kCase, {Armed("a1", "zz_local_deadline", kT0 + Days(2)),
+              Armed("a2", "page_ack_timeout", kT0 + absl::Minutes(10)),
+              Armed("a3", "soda_pad_stay", kSodaDue),
+              Missed("a4", "aa_local_deadline", kT0 + Days(1), kT0 + Days(1), {"cph-supervisor"}),
+              Armed("a5", "advocacy_case_management", kT0 + Days(90)),
+              Armed("a6", "responder_arrival", kResponderDue)});
+  EXPECT_THAT(DeadlineIds(view),
+              ElementsAre("responder_arrival", "soda_pad_stay", "advocacy_case_management",
+                          "page_ack_timeout", "aa_local_deadline", "zz_local_deadline"));
+}
+
+TEST(CaseViewDeadlineTest, AnyInputOrderGivesTheSameDeadlines) {
+  // Seven events over three deadlines, in every one of their 5,040 orders.
+  std::vector<Envelope> events = {
+      Armed("tm-1", "responder_arrival", kResponderDue),
+      Missed("tm-2", "responder_arrival", kResponderDue, kResponderDue, {"ctu-supervisor"}),
+      Met("tm-3", "responder_arrival", kResponderDue, kResponderDue - absl::Minutes(1),
+          kResponderDue + absl::Minutes(30)),
+      Armed("tm-4", "medical_exam", kExamDue),
+      Met("tm-5", "medical_exam", kExamDue, kExamDue + absl::Hours(2)),
+      Cancelled("tm-6", "initial_mdt", kMdtDue, kT0 + Days(2)),
+      Armed("tm-7", "initial_mdt", kMdtDue, kConfigV2),
+  };
+  const auto by_id = [](const Envelope& a, const Envelope& b) { return a.event_id() < b.event_id(); };
+  std::sort(events.begin(), events.end(), by_id);
+  const CaseView expected = BuildCaseView(kCase, events);
+  ASSERT_THAT(DeadlineIds(expected), ElementsAre("responder_arrival", "medical_exam", "initial_mdt"));
+  EXPECT_EQ(expected.deadlines(0).state(), kMet);
+  EXPECT_EQ(expected.deadlines(1).state(), kMetLate);
+  EXPECT_EQ(expected.deadlines(2).state(), kCancelled);
+  EXPECT_EQ(expected.deadlines(2).config_version(), kConfigV2);
+  int permutations = 0;
+  do {
+    ++permutations;
+    ASSERT_TRUE(SameView(BuildCaseView(kCase, events), expected)) << "permutation " << permutations;
+  } while (std::next_permutation(events.begin(), events.end(), by_id));
+  EXPECT_EQ(permutations, 5040);
+}
+
+TEST(CaseViewDeadlineTest, DeadlinesShowBeforeTheReferralIsKnown) {
+  // The timers topic can be projected ahead of intake's.
+  CaseView view = BuildCaseView(kCase, {Armed("tm-arm", "responder_arrival", kResponderDue)});
+  EXPECT_FALSE(view.has_referral());
+  ASSERT_EQ(view.deadlines_size(), 1);
+  EXPECT_EQ(view.deadlines(0).state(), kPending);
+}
+
+TEST(CaseViewDeadlineTest, AnotherCasesDeadlineEventsAreIgnored) {
+  Envelope stray_armed = Armed("tm-stray-arm", "medical_exam", kExamDue);
+  stray_armed.set_case_id("case-2");
+  Envelope stray_missed = Missed("tm-stray-missed", "responder_arrival", kResponderDue,
+                                 kResponderDue, {"ctu-supervisor"});
+  stray_missed.set_case_id("case-2");
+  CaseView view = BuildCaseView(
+      kCase, {Referral(), Armed("tm-arm", "responder_arrival", kResponderDue), stray_armed, stray_missed});
+  EXPECT_EQ(view.version(), 2);
+  EXPECT_THAT(DeadlineIds(view), ElementsAre("responder_arrival"));
+  EXPECT_EQ(view.deadlines(0).state(), kPending);
+}
+
+TEST(CaseViewDeadlineTest, ADeadlineEventWithoutAnIdShowsNothing) {
+  CaseView view = BuildCaseView(kCase, {Referral(), Armed("tm-arm", "", kResponderDue)});
+  EXPECT_EQ(view.version(), 2);
+  EXPECT_EQ(view.deadlines_size(), 0);
+}
+
+// --- The rest of the view ---
 
 TEST(CaseViewTest, YouthIdentityIsNeverInTheView) {
   Envelope referral = Referral();
   auto* identity =
       referral.mutable_referral_received()->mutable_referral()->mutable_youth()->mutable_identity();
-  identity->set_given_name("Jane");
+  identity->set_given_name("Synthetic-Given");
   identity->set_family_name("Doe-Synthetic");
   identity->set_home_address("1 Synthetic Way");
-  CaseView view = BuildCaseView(kCase, {referral}, Config(), kT0);
+  CaseView view = BuildCaseView(kCase, {referral});
   EXPECT_EQ(view.referral().youth().pseudonym_ref(), "LBPD-Y-0001");
   EXPECT_FALSE(view.referral().youth().has_identity());
   const std::string bytes = view.SerializeAsString();
@@ -484,26 +598,26 @@ TEST(CaseViewTest, YouthIdentityIsNeverInTheView) {
 TEST(CaseViewTest, ReferralWithoutYouthGetsNoEmptyYouth) {
   Envelope referral = Referral();
   referral.mutable_referral_received()->mutable_referral()->clear_youth();
-  CaseView view = BuildCaseView(kCase, {referral}, Config(), kT0);
+  CaseView view = BuildCaseView(kCase, {referral});
   EXPECT_TRUE(view.has_referral());
   EXPECT_FALSE(view.referral().has_youth());
 }
 
 TEST(CaseViewTest, DuplicateEventIdsCountOnce) {
   const Envelope arrival = Arrival("ev-a", kResponder, kT0 + absl::Minutes(20));
-  CaseView view = BuildCaseView(kCase, {arrival, Referral(), arrival, Referral(), arrival},
-                                Config(), kT0 + absl::Hours(1));
-  EXPECT_EQ(view.version(), 2);
+  const Envelope met = Met("tm-met", "responder_arrival", kResponderDue, kT0 + absl::Minutes(20));
+  CaseView view = BuildCaseView(kCase, {arrival, Referral(), met, arrival, Referral(), met, arrival});
+  EXPECT_EQ(view.version(), 3);
   EXPECT_EQ(view.arrivals_size(), 1);
+  EXPECT_EQ(view.deadlines_size(), 1);
 }
 
 TEST(CaseViewTest, EventsOfAnotherCaseAreIgnored) {
   Envelope stray = Arrival("ev-stray", kResponder, kT0 + absl::Minutes(20));
   stray.set_case_id("case-2");
-  CaseView view = BuildCaseView(kCase, {Referral(), stray}, Config(), kT0 + absl::Hours(2));
+  CaseView view = BuildCaseView(kCase, {Referral(), stray});
   EXPECT_EQ(view.version(), 1);
-  EXPECT_THAT(view.arrivals(), IsEmpty());
-  EXPECT_EQ(FindDeadline(view, "responder_arrival")->state(), kMissed);
+  EXPECT_EQ(view.arrivals_size(), 0);
 }
 
 TEST(CaseViewTest, LatestPlacementFirstExamFirstClosure) {
@@ -519,7 +633,7 @@ TEST(CaseViewTest, LatestPlacementFirstExamFirstClosure) {
       Closed("c-1", kT0 + Days(8)),
   };
   events[4].mutable_medical_exam_recorded()->set_hub_id("first-hub");
-  CaseView view = BuildCaseView(kCase, events, Config(), kT0 + Days(10));
+  CaseView view = BuildCaseView(kCase, events);
   EXPECT_EQ(view.placement().facility_id(), "p-late-facility");
   EXPECT_EQ(view.medical_exam().hub_id(), "first-hub");
   ASSERT_EQ(view.mdts_size(), 2);
@@ -529,8 +643,7 @@ TEST(CaseViewTest, LatestPlacementFirstExamFirstClosure) {
 
 TEST(CaseViewTest, BodilessEventCountsInVersionOnly) {
   // An event whose body this build does not know (a newer schema) still moves the version.
-  CaseView view =
-      BuildCaseView(kCase, {Referral(), Base("ev-future", kT0 + absl::Hours(1))}, Config(), kT0);
+  CaseView view = BuildCaseView(kCase, {Referral(), Base("ev-future", kT0 + absl::Hours(1))});
   EXPECT_EQ(view.version(), 2);
 }
 

@@ -305,7 +305,7 @@ absl::StatusOr<csec::dispatch::v1::CaseView> Intake::GetCase(const std::string& 
   absl::StatusOr<std::vector<Envelope>> events = cases_.Events(case_id);
   if (!events.ok()) return absl::UnavailableError(absl::StrCat("case store unavailable: ", events.status().message()));
   if (events->empty()) return absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" is known"));
-  return BuildCaseView(case_id, *std::move(events), *config_->Current(), clock_->Now());
+  return BuildCaseView(case_id, *std::move(events));
 }
 
 absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return cases_.Version(case_id); }

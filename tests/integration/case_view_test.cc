@@ -1,6 +1,8 @@
 // The case as agency systems follow it: GetCase assembles every topic, WatchCase streams each
-// change, facts are idempotent and refused for unknown cases, and the view is rebuilt from Kafka.
-// intake and routing run as real processes against the real broker and Redis.
+// change, facts are idempotent and refused for unknown cases, deadlines show as the timers
+// service reported them on csec.timers.v1, and the view is rebuilt from Kafka. intake and routing
+// run as real processes against the real broker and Redis; the timers service's events are
+// produced by the test.
 #include <signal.h>
 
 #include <thread>
@@ -13,6 +15,7 @@
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/events.h"
 #include "services/common/ids.h"
+#include "services/common/kafka_producer.h"
 #include "services/common/redis.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
@@ -21,11 +24,13 @@ namespace csec::testing {
 namespace {
 
 using csec::dispatch::v1::CaseView;
+using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::IntakeService;
 using csec::dispatch::v1::RecordArrivalRequest;
 using csec::dispatch::v1::RecordFactResponse;
 using csec::tools::SampleKind;
 using csec::tools::SampleReferral;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class CaseViewFlow : public ::testing::Test {
@@ -103,7 +108,7 @@ class CaseViewFlow : public ::testing::Test {
   std::unique_ptr<IntakeService::Stub> stub_;
 };
 
-TEST_F(CaseViewFlow, GetCaseAssemblesTheReferralTheRoutingDecisionAndTheDeadlines) {
+TEST_F(CaseViewFlow, GetCaseAssemblesTheReferralAndTheRoutingDecision) {
   const std::string case_id = ReportCase(SampleKind::kOpenProbation);
   CaseView view = AwaitCase(case_id, [](const CaseView& v) { return v.has_routing(); });
   EXPECT_EQ(view.case_id(), case_id);
@@ -112,11 +117,53 @@ TEST_F(CaseViewFlow, GetCaseAssemblesTheReferralTheRoutingDecisionAndTheDeadline
   EXPECT_EQ(view.routing().agency(), csec::dispatch::v1::RESPONDER_AGENCY_CTU);
   EXPECT_EQ(view.routing().rule_id(), "ctu.open-probation");
   EXPECT_EQ(view.version(), 2);  // ReferralReceived + CaseRouted
-  std::map<std::string, csec::dispatch::v1::DeadlineState> states;
-  for (const auto& d : view.deadlines()) states[d.deadline_id()] = d.state();
-  EXPECT_EQ(states["responder_arrival"], csec::dispatch::v1::DEADLINE_STATE_PENDING);
-  EXPECT_EQ(states["medical_exam"], csec::dispatch::v1::DEADLINE_STATE_PENDING);
-  EXPECT_EQ(states["initial_mdt"], csec::dispatch::v1::DEADLINE_STATE_PENDING);
+}
+
+TEST_F(CaseViewFlow, GetCaseShowsADeadlineAsTheTimersServiceReportedIt) {
+  const std::string case_id = ReportCase(SampleKind::kOpenProbation);
+  const CaseView routed = AwaitCase(case_id, [](const CaseView& v) { return v.has_routing(); });
+
+  // What the timers service would write: armed at routing, missed when it came due (the sample
+  // youth was identified 30 minutes ago; a 20-minute clock is already past). The due instant and
+  // config version are the events' own: nothing intake could compute from its config.
+  const absl::Time identified = FromProtoTime(routed.referral().identified_at());
+  const absl::Time due = identified + absl::Minutes(20);
+  const absl::Time fired = due + absl::Seconds(3);
+  const std::string config_version = absl::StrCat("test-config-", NewRandomId());
+  Envelope armed = NewEnvelope(absl::StrCat("timers.deadline-armed/", NewRandomId()), case_id, "timers",
+                               FromProtoTime(routed.reported_at()) + absl::Seconds(1));
+  armed.mutable_deadline_armed()->set_deadline_id("responder_arrival");
+  *armed.mutable_deadline_armed()->mutable_starts_at() = ToProtoTime(identified);
+  *armed.mutable_deadline_armed()->mutable_due_at() = ToProtoTime(due);
+  armed.mutable_deadline_armed()->set_config_version(config_version);
+  Envelope missed = NewEnvelope(absl::StrCat("timers.deadline-missed/", NewRandomId()), case_id, "timers", fired);
+  missed.mutable_deadline_missed()->set_deadline_id("responder_arrival");
+  *missed.mutable_deadline_missed()->mutable_due_at() = ToProtoTime(due);
+  *missed.mutable_deadline_missed()->mutable_fired_at() = ToProtoTime(fired);
+  missed.mutable_deadline_missed()->mutable_late_by()->set_seconds(3);
+  missed.mutable_deadline_missed()->add_escalate_to("ctu-supervisor");
+  missed.mutable_deadline_missed()->add_escalate_to("cph-supervisor");
+  missed.mutable_deadline_missed()->set_config_version(config_version);
+
+  auto producer = KafkaProducer::Create(stack_.kafka("case-view-test"));
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  const absl::Time produce_deadline = absl::Now() + absl::Seconds(30);
+  ASSERT_TRUE((*producer)->Produce(kTimersTopic, case_id, armed.SerializeAsString(), produce_deadline).ok());
+  ASSERT_TRUE((*producer)->Produce(kTimersTopic, case_id, missed.SerializeAsString(), produce_deadline).ok());
+
+  const CaseView view = AwaitCase(case_id, [](const CaseView& v) {
+    return v.deadlines_size() == 1 && v.deadlines(0).state() == csec::dispatch::v1::DEADLINE_STATE_MISSED;
+  });
+  ASSERT_EQ(view.deadlines_size(), 1) << view.DebugString();
+  const csec::dispatch::v1::DeadlineStatus& d = view.deadlines(0);
+  EXPECT_EQ(d.deadline_id(), "responder_arrival");
+  EXPECT_EQ(d.state(), csec::dispatch::v1::DEADLINE_STATE_MISSED);
+  EXPECT_EQ(FromProtoTime(d.due_at()), due);
+  EXPECT_EQ(FromProtoTime(d.missed_at()), fired);
+  EXPECT_EQ(d.config_version(), config_version);
+  EXPECT_THAT(d.escalate_to(), ElementsAre("ctu-supervisor", "cph-supervisor"));
+  EXPECT_FALSE(d.has_met_at());
+  EXPECT_EQ(view.version(), 4);  // ReferralReceived, CaseRouted, DeadlineArmed, DeadlineMissed
 }
 
 TEST_F(CaseViewFlow, WatchCaseSeesALaterArrival) {
@@ -161,11 +208,6 @@ TEST_F(CaseViewFlow, AnArrivalBeforeRoutingIsAcceptedAndOrdered) {
   ASSERT_EQ(view.arrivals_size(), 2);
   EXPECT_EQ(view.arrivals(0).role(), csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE);
   EXPECT_EQ(view.arrivals(1).role(), csec::dispatch::v1::RESPONDER_ROLE_RESPONDER);
-  for (const auto& d : view.deadlines()) {
-    if (d.deadline_id() == "responder_arrival" || d.deadline_id() == "advocate_arrival") {
-      EXPECT_EQ(d.state(), csec::dispatch::v1::DEADLINE_STATE_MET) << d.deadline_id();
-    }
-  }
 }
 
 TEST_F(CaseViewFlow, TheSameFactTwiceIsRecordedOnce) {

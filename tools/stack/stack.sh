@@ -373,7 +373,7 @@ bind 127.0.0.1
 port $1
 daemonize no
 dir $REDIS_DATA_DIR
-appendonly yes
+include $REPO_ROOT/deploy/redis/redis.conf
 logfile ""
 proc-title-template "{title} {listen-addr} {server-mode} {config-file}"
 EOF
