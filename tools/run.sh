@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # The main job: the whole stack on loopback — a real Kafka broker, a real Redis, the services —
-# and a sample (synthetic) referral reported over gRPC, routed, and read back from Kafka.
+# and a sample (synthetic) referral reported over gRPC, routed, read back from Kafka, and its
+# protocol deadlines shown as the timers service armed them.
 #
 #   tools/run.sh          # set up, build, start everything, send the sample; leaves it running
 #   tools/run.sh stop     # stop the services and the stack
 #   tools/run.sh status
 #
 # State, logs and addresses live in .stack/ (stack.env has KAFKA_BROKERS, REDIS_ADDR, INTAKE_GRPC,
-# ROUTING_GRPC; each service's *.ready.json has its /metrics port).
+# ROUTING_GRPC, TIMERS_GRPC; each service's *.ready.json has its /metrics port).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="$root/.stack"
 bin="$root/build/bin"
-services=(intake routing)
+services=(intake routing timers)
 INTAKE_GRPC="${INTAKE_GRPC:-127.0.0.1:50051}"
 ROUTING_GRPC="${ROUTING_GRPC:-127.0.0.1:50052}"
+TIMERS_GRPC="${TIMERS_GRPC:-127.0.0.1:50053}"
 
 stop_services() {
   for s in "${services[@]}"; do
@@ -72,7 +74,9 @@ start_service() {  # name, extra flags...
 
 start_service intake --grpc_listen="$INTAKE_GRPC" --instance_id=intake-0
 start_service routing --grpc_listen="$ROUTING_GRPC" --instance_id=routing-0
-{ echo "KAFKA_BROKERS=$KAFKA_BROKERS"; echo "REDIS_ADDR=$REDIS_ADDR"; echo "INTAKE_GRPC=$INTAKE_GRPC"; echo "ROUTING_GRPC=$ROUTING_GRPC"; } >"$state/stack.env"
+start_service timers --grpc_listen="$TIMERS_GRPC" --instance_id=timers-0
+{ echo "KAFKA_BROKERS=$KAFKA_BROKERS"; echo "REDIS_ADDR=$REDIS_ADDR"; echo "INTAKE_GRPC=$INTAKE_GRPC"
+  echo "ROUTING_GRPC=$ROUTING_GRPC"; echo "TIMERS_GRPC=$TIMERS_GRPC"; } >"$state/stack.env"
 
 echo "== stack up: Kafka $KAFKA_BROKERS, Redis $REDIS_ADDR, intake gRPC $INTAKE_GRPC"
 echo "== reporting a synthetic referral (LAPD 77th Street, youth with an open DCFS case)"
@@ -83,4 +87,6 @@ echo "== CaseRouted for case $case_id, read back from csec.routing.v1"
 "$bin/dispatchctl" await-routed --brokers "$KAFKA_BROKERS" --case "$case_id" --timeout 60
 echo "== the same topic with kcat (kcat -b $KAFKA_BROKERS -C -t csec.routing.v1 -e; payloads are protobuf)"
 kcat -b "$KAFKA_BROKERS" -C -t csec.routing.v1 -e -q -f 'partition %p offset %o key %k (%S bytes)\n'
+echo "== its protocol deadlines, armed by the timers service (dispatchctl deadlines --timers $TIMERS_GRPC --case $case_id)"
+"$bin/dispatchctl" deadlines --timers "$TIMERS_GRPC" --case "$case_id" --wait 60
 echo "== running. Logs: $state/logs/. Stop with: tools/run.sh stop"

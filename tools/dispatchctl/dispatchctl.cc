@@ -8,6 +8,10 @@
 //       Asks routing which team, advocacy agency and hubs a sample referral would get, and by
 //       which rule and config version (RoutingService.Explain); prints the decision as JSON.
 //       Records nothing.
+//   dispatchctl deadlines --timers 127.0.0.1:50053 (--case CASE_ID [--wait SECONDS] | --due-soon [--limit N])
+//       A case's protocol deadlines as the timers service holds them (TimerService.GetCaseDeadlines),
+//       waiting up to --wait seconds for the first to be armed; or the deadlines due soonest
+//       across all cases, for operations (ListDueSoon). Prints JSON.
 //
 // Flags are `--name value` or `--name=value`; `--explain` is a flag without a value.
 #include <cstdio>
@@ -21,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "csec/dispatch/v1/routing_service.grpc.pb.h"
+#include "csec/dispatch/v1/timer_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/events.h"
 #include "services/common/ids.h"
@@ -37,7 +42,8 @@ int Usage() {
                "usage:\n"
                "  dispatchctl report --intake HOST:PORT [--sample new|dcfs|probation|dual|nonparticipating] [--key K]\n"
                "  dispatchctl await-routed --brokers HOST:PORT --case CASE_ID [--timeout SECONDS]\n"
-               "  dispatchctl route --explain --routing HOST:PORT [--sample new|dcfs|probation|dual|nonparticipating]\n");
+               "  dispatchctl route --explain --routing HOST:PORT [--sample new|dcfs|probation|dual|nonparticipating]\n"
+               "  dispatchctl deadlines --timers HOST:PORT (--case CASE_ID [--wait SECONDS] | --due-soon [--limit N])\n");
   return 2;
 }
 
@@ -116,15 +122,59 @@ int RouteExplain(std::map<std::string, std::string>& args) {
   return 0;
 }
 
+int Deadlines(std::map<std::string, std::string>& args) {
+  if (args["timers"].empty() || (args["case"].empty() == !args.count("due-soon"))) return Usage();
+  auto stub = csec::dispatch::v1::TimerService::NewStub(
+      grpc::CreateChannel(args["timers"], grpc::InsecureChannelCredentials()));
+  auto context = [] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return c;
+  };
+  if (args.count("due-soon")) {
+    csec::dispatch::v1::ListDueSoonRequest request;
+    int limit = 0;
+    if (args.count("limit") && !absl::SimpleAtoi(args["limit"], &limit)) return Usage();
+    request.set_limit(limit);
+    csec::dispatch::v1::ListDueSoonResponse response;
+    grpc::Status status = stub->ListDueSoon(context().get(), request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "ListDueSoon failed: %d %s\n", status.error_code(), status.error_message().c_str());
+      return 1;
+    }
+    std::printf("%s", ToJson(response).c_str());
+    return 0;
+  }
+  int wait_s = 0;
+  if (args.count("wait") && !absl::SimpleAtoi(args["wait"], &wait_s)) return Usage();
+  const absl::Time until = absl::Now() + absl::Seconds(wait_s);
+  csec::dispatch::v1::GetCaseDeadlinesRequest request;
+  request.set_case_id(args["case"]);
+  while (true) {
+    csec::dispatch::v1::GetCaseDeadlinesResponse response;
+    grpc::Status status = stub->GetCaseDeadlines(context().get(), request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "GetCaseDeadlines failed: %d %s\n", status.error_code(), status.error_message().c_str());
+      return 1;
+    }
+    if (response.deadlines_size() > 0 || absl::Now() >= until) {
+      std::printf("%s", ToJson(response).c_str());
+      return response.deadlines_size() > 0 ? 0 : 1;
+    }
+    absl::SleepFor(absl::Milliseconds(200));  // a person waiting at a terminal, not a test
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
   std::map<std::string, std::string> args;
-  if (!csec::tools::ParseFlags(argc, argv, 2, {"explain"}, args)) return Usage();
+  if (!csec::tools::ParseFlags(argc, argv, 2, {"explain", "due-soon"}, args)) return Usage();
   if (command == "report") return Report(args);
   if (command == "await-routed") return AwaitRouted(args);
   if (command == "route") return RouteExplain(args);
+  if (command == "deadlines") return Deadlines(args);
   return Usage();
 }
