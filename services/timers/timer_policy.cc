@@ -23,6 +23,12 @@ google::protobuf::Duration ToProtoDuration(absl::Duration d) {
   return out;
 }
 
+// Due instants are kept in whole milliseconds, rounded up: a timer never fires before its instant.
+int64_t DueMillis(absl::Time t) {
+  const int64_t ms = absl::ToUnixMillis(t);
+  return absl::FromUnixMillis(ms) < t ? ms + 1 : ms;
+}
+
 google::protobuf::Timestamp ProtoMillis(int64_t ms) { return ToProtoTime(absl::FromUnixMillis(ms)); }
 
 // The event's selector names (kTimerEventSelectors) it answers to.
@@ -225,8 +231,9 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
     r.set_case_id(case_id);
     r.set_kind(w.kind());
     r.set_subject(w.subject());
-    r.set_due_ms(absl::ToUnixMillis(FromProtoTime(w.due_at())));
-    r.set_armed_by_event_id(event.event_id());
+    // No requesting event id: (kind, subject) already name the wait to its service, and every
+    // byte here is paid per live timer.
+    r.set_due_ms(DueMillis(FromProtoTime(w.due_at())));
     std::string id = TimerId(r.timer_class(), case_id, w.kind(), w.subject());
     plan.ops.push_back(ArmOp(std::move(id), std::move(r)));
     return plan;
@@ -253,7 +260,7 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
     r.set_timer_class(TimerClass::TIMER_CLASS_DEADLINE);
     r.set_case_id(case_id);
     r.set_kind(d.id);
-    r.set_due_ms(absl::ToUnixMillis(due));
+    r.set_due_ms(DueMillis(due));
     r.set_starts_ms(absl::ToUnixMillis(start));
     r.set_config_version(config.version);
     r.set_armed_by_event_id(event.event_id());
@@ -262,10 +269,9 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
       reminder.set_timer_class(TimerClass::TIMER_CLASS_REMINDER);
       reminder.set_case_id(case_id);
       reminder.set_kind(d.id);
-      reminder.set_due_ms(absl::ToUnixMillis(due - before));
+      reminder.set_due_ms(DueMillis(due - before));
       reminder.set_deadline_due_ms(r.due_ms());
       reminder.set_remind_before_ms(absl::ToInt64Milliseconds(before));
-      reminder.set_armed_by_event_id(event.event_id());
       plan.ops.push_back(ArmOp(ReminderId(id, before), std::move(reminder)));
     }
     plan.ops.push_back(ArmOp(id, std::move(r)));
@@ -414,7 +420,6 @@ std::optional<Envelope> FireEvent(const std::string& timer_id, const TimerRecord
       *w->mutable_due_at() = ProtoMillis(r.due_ms());
       *w->mutable_fired_at() = ToProtoTime(now);
       *w->mutable_late_by() = ToProtoDuration(late);
-      w->set_requested_by_event_id(r.armed_by_event_id());
       return e;
     }
     default:

@@ -159,6 +159,15 @@ TEST(PlanTimers, WaitsOfOtherServicesAreTimersKeyedByCaseKindAndSubject) {
   EXPECT_EQ(cancelled->ops[0].close_state, TimerState::kCancelled);
 }
 
+TEST(PlanTimers, ADueInstantBetweenMillisecondsIsRoundedUpSoNothingFiresEarly) {
+  Envelope e = NewEnvelope("ev-page", "case-1", "paging", kT0);
+  e.mutable_wait_requested()->set_kind("page_ack");
+  *e.mutable_wait_requested()->mutable_due_at() = ToProtoTime(kT0 + absl::Microseconds(1500));
+  auto plan = PlanTimers(*Config(), e);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(absl::FromUnixMillis(plan->ops[0].record.due_ms()), kT0 + absl::Milliseconds(2));
+}
+
 TEST(PlanTimers, ABadWaitIsRefusedNamingTheField) {
   Envelope e = NewEnvelope("ev-bad", "case-1", "paging", kT0);
   e.mutable_wait_requested()->set_kind("Page Ack");
