@@ -29,9 +29,23 @@ Histogram& LatenessHistogram() {
   return h;
 }
 
-Counter& FiredCounter(absl::string_view kind) {
-  return Metrics::Get().GetCounter("csec_timers_fired_total", "Timer events acknowledged by Kafka, by timer kind",
-                                   Labels({{"kind", kind}}));
+// Looked up once per kind, not on every fire.
+Counter& FiredCounter(csec::dispatch::v1::TimerClass timer_class) {
+  auto get = [](csec::dispatch::v1::TimerClass c) -> Counter& {
+    return Metrics::Get().GetCounter("csec_timers_fired_total", "Timer events acknowledged by Kafka, by timer kind",
+                                     Labels({{"kind", TimerClassLabel(c)}}));
+  };
+  static Counter& deadline = get(csec::dispatch::v1::TIMER_CLASS_DEADLINE);
+  static Counter& reminder = get(csec::dispatch::v1::TIMER_CLASS_REMINDER);
+  static Counter& wait = get(csec::dispatch::v1::TIMER_CLASS_WAIT);
+  switch (timer_class) {
+    case csec::dispatch::v1::TIMER_CLASS_DEADLINE:
+      return deadline;
+    case csec::dispatch::v1::TIMER_CLASS_REMINDER:
+      return reminder;
+    default:
+      return wait;
+  }
 }
 
 }  // namespace
@@ -172,13 +186,14 @@ void FiringLoop::ClaimShard(const TimerShard& shard) {
                   in_flight_ += static_cast<int64_t>(result->claimed.size());
                   InFlightGauge().Set(static_cast<double>(in_flight_.load()));
                   NoteHead(shard, result->head);
-                  for (ClaimedTimer& claimed : result->claimed) Fire(shard, std::move(claimed), now);
+                  const std::shared_ptr<const ProtocolConfig> config = config_->Current();
+                  for (ClaimedTimer& claimed : result->claimed) Fire(shard, std::move(claimed), *config, now);
                 });
 }
 
-void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, absl::Time now) {
+void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, const ProtocolConfig& config, absl::Time now) {
   const auto& record = claimed.timer.record;
-  std::optional<csec::dispatch::v1::Envelope> event = FireEvent(claimed.id, record, *config_->Current(), now);
+  std::optional<csec::dispatch::v1::Envelope> event = FireEvent(claimed.id, record, config, now);
   if (!event.has_value()) {  // a reminder of a deadline already due: nothing to say
     MarkFired(shard, claimed.id, now, "");
     return;
@@ -187,7 +202,7 @@ void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, absl::Time 
   producer_->ProduceAsync(
       kTimersTopic, event->case_id(), event->SerializeAsString(),
       [this, shard, id = std::move(claimed.id), event_id = event->event_id(), case_id = event->case_id(),
-       kind = std::string(TimerClassLabel(record.timer_class())), deadline = record.kind(), now,
+       timer_class = record.timer_class(), deadline = record.kind(), now,
        late_ms = absl::ToInt64Milliseconds(LateBy(record, now))](absl::Status acked) {
         if (!acked.ok()) {
           // The claim stays; when its lease runs out the timer is fired again, same event id.
@@ -195,9 +210,9 @@ void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, absl::Time 
           FireDone();
           return;
         }
-        FiredCounter(kind).Increment();
-        if (kind != "wait") {
-          log::Info("timers.fired", {{"case_id", case_id}, {"event_id", event_id}, {"kind", kind},
+        FiredCounter(timer_class).Increment();
+        if (timer_class != csec::dispatch::v1::TIMER_CLASS_WAIT) {  // waits are other services' to log
+          log::Info("timers.fired", {{"case_id", case_id}, {"event_id", event_id}, {"kind", TimerClassLabel(timer_class)},
                                      {"deadline_id", deadline}, {"late_ms", static_cast<long long>(late_ms)}});
         }
         MarkFired(shard, id, now, event_id);

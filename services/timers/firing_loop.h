@@ -80,7 +80,7 @@ class FiringLoop {
  private:
   void Run();
   void ClaimShard(const TimerShard& shard);
-  void Fire(const TimerShard& shard, ClaimedTimer claimed, absl::Time now);
+  void Fire(const TimerShard& shard, ClaimedTimer claimed, const ProtocolConfig& config, absl::Time now);
   void MarkFired(const TimerShard& shard, const std::string& id, absl::Time now, const std::string& event_id);
   void FireDone();
   void RefreshLiveGauge();

@@ -295,9 +295,8 @@ TimerPlan PlanRebuild(const Envelope& e) {
   };
   const auto fired = [&](std::string id, TimerClass c, const std::string& kind, const std::string& subject,
                          const google::protobuf::Timestamp& at) {
-    TimerOp op = CloseOp(std::move(id), Finished(c, case_id, kind, subject, FromProtoTime(at), e.event_id()),
-                         TimerState::kFired);
-    plan.ops.push_back(std::move(op));
+    plan.ops.push_back(CloseOp(std::move(id), Finished(c, case_id, kind, subject, FromProtoTime(at), e.event_id()),
+                               TimerState::kFired));
   };
   switch (e.body_case()) {
     case Envelope::kDeadlineArmed: {

@@ -81,11 +81,10 @@ done
 
 say() { echo "plumbing: $*" >&2; }
 die() { echo "plumbing: error: $*" >&2; exit 1; }
+source "$root/tools/bench/bench_stack.sh"
 # The system python3 starts faster than a pyenv shim; only the standard library is used.
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
 # a / b with `digits` decimals, or n/a when either is missing or b is 0.
 ratio() {
   if [ -z "$1" ] || [ -z "$2" ] || [ "$1" = n/a ] || [ "$2" = n/a ] || awk "BEGIN { exit !($2 == 0) }"; then
@@ -94,8 +93,6 @@ ratio() {
     awk "BEGIN { printf \"%.${3:-3}f\", ($1) / ($2) }"
   fi
 }
-# The value of `key=` in a helper's output file.
-val() { sed -n "s/^$2=//p" "$1" | head -1; }
 # A number without decimals, or n/a.
 int() { case "$1" in ''|n/a|nan) echo n/a ;; *) printf '%.0f' "$1" ;; esac; }
 # A Go duration as ghz -z takes it (10s, 1m30s, 500ms) in seconds.
@@ -177,54 +174,7 @@ fi
 
 # ------------------------------------------------------------------------------ our own stack
 
-dir="$(mktemp -d "${TMPDIR:-/tmp}/csec-plumbing.XXXXXX")"
-mkdir -p "$dir/logs"
-pids=()          # every process this script started and has not reaped yet, stopped on exit
-stack_started=0
-forget() {  # pid: reaped, so never signalled again (its number may be reused)
-  local keep=() p
-  for p in "${pids[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-
-stop_pid() {  # pid: SIGTERM, then SIGKILL after 15 s
-  local pid="$1"
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-}
-
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-  pids=()
-  if [ "$stack_started" = 1 ]; then "$root/tools/stack/stack.sh" stop --dir "$dir/stack" >/dev/null 2>&1; fi
-  if [ "$rc" != 0 ]; then
-    say "failed (exit $rc); the last lines of each log:"
-    for f in "$dir"/logs/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
-  fi
-  if [ "$keep" = 1 ] || [ "$rc" != 0 ]; then say "kept $dir"; else rm -rf "$dir"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say "starting Kafka + Redis in $dir/stack"
-stack_started=1
-"$root/tools/stack/stack.sh" start --dir "$dir/stack" >"$dir/stack.out" 2>"$dir/logs/stack.log" ||
-  die "tools/stack/stack.sh start failed: $(tail -3 "$dir/logs/stack.log")"
-KAFKA_BROKERS="$(val "$dir/stack.out" KAFKA_BROKERS)"
-REDIS_ADDR="$(val "$dir/stack.out" REDIS_ADDR)"
-[ -n "$KAFKA_BROKERS" ] && [ -n "$REDIS_ADDR" ] || die "stack.sh printed no addresses"
-redis_host="${REDIS_ADDR%:*}"; redis_port="${REDIS_ADDR##*:}"
-rcli() { redis-cli -h "$redis_host" -p "$redis_port" "$@"; }
+bench_stack_up csec-plumbing
 redis_used_memory() { rcli INFO memory | tr -d '\r' | sed -n 's/^used_memory:\([0-9]*\)$/\1/p'; }
 
 # ------------------------------------------------------------------------------ services

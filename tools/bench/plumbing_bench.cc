@@ -71,6 +71,7 @@
 #include "services/common/ids.h"
 #include "services/common/kafka.h"
 #include "tools/bench/bench_common.h"
+#include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
@@ -101,10 +102,6 @@ double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEp
 void Result(const std::string& key, const std::string& value) { std::printf("%s=%s\n", key.c_str(), value.c_str()); }
 void Result(const std::string& key, double value) { std::printf("%s=%.6f\n", key.c_str(), value); }
 void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
-
-csec::KafkaSettings Settings(const std::string& brokers, const std::string& client_id) {
-  return {.brokers = brokers, .client_id = client_id, .extra = {}};
-}
 
 bool WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -157,7 +154,7 @@ class RoutedReader {
 
   absl::Status Start() {
     int64_t backlog = 0;
-    absl::Status counted = csec::ScanTopic(Settings(brokers_, "plumbing-bench-count"), csec::kRoutingTopic,
+    absl::Status counted = csec::ScanTopic(csec::bench::BenchKafka(brokers_, "plumbing-bench-count"), csec::kRoutingTopic,
                                            absl::Seconds(60), /*stop_at_end=*/true, [&](const csec::ConsumedMessage&) {
                                              ++backlog;
                                              return true;
@@ -166,7 +163,7 @@ class RoutedReader {
     backlog_ = backlog;
     started_ = absl::Now();
     thread_ = std::thread([this] {
-      status_ = csec::ScanTopic(Settings(brokers_, "plumbing-bench-reader"), csec::kRoutingTopic, timeout_,
+      status_ = csec::ScanTopic(csec::bench::BenchKafka(brokers_, "plumbing-bench-reader"), csec::kRoutingTopic, timeout_,
                                 /*stop_at_end=*/false, [this](const csec::ConsumedMessage& m) { return Visit(m); });
       finished_.Notify();
     });
@@ -254,33 +251,6 @@ bool WaitCaughtUp(RoutedReader& reader, const std::string& ready_file) {
 
 // ------------------------------------------------------------------------------- subcommands
 
-int Setup(int argc, char** argv) {
-  std::vector<std::pair<std::string, std::string>> run = {
-      {"kafka", csec::bench::KafkaVersion()},
-      {"librdkafka", csec::KafkaClientVersion()},
-      {"grpc", grpc::Version()},
-  };
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    size_t eq = arg.find('=');
-    if (eq == std::string::npos) return Usage();
-    run.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
-  }
-  csec::bench::PrintSetup("plumbing_bench", run);
-  return 0;
-}
-
-// The csec topics as the stack has them: one broker, so replication 1.
-int EnsureTopics(const std::string& brokers) {
-  const csec::TopicSettings topics{.partitions = csec::kTopicPartitions, .replication_factor = 1};
-  absl::Status s = csec::EnsureTopics(Settings(brokers, "plumbing-bench"), csec::AllTopics(), topics);
-  if (!s.ok()) {
-    std::fprintf(stderr, "plumbing_bench: creating topics: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  return 0;
-}
-
 int ReferralJson(const std::map<std::string, std::string>& flags) {
   const std::string kind_name = csec::bench::FlagOrEnv(flags, "kind", nullptr, "all");
   int minutes_ago = 0;
@@ -355,7 +325,7 @@ int LoadReferrals(const std::string& brokers, const std::map<std::string, std::s
   }
 
   // A local queue that holds every message at once, so queueing never refuses one.
-  csec::KafkaSettings settings = Settings(brokers, "plumbing-bench");
+  csec::KafkaSettings settings = csec::bench::BenchKafka(brokers, "plumbing-bench");
   settings.extra["queue.buffering.max.messages"] = absl::StrCat(std::max(n + 1, 100'000));
   settings.extra["queue.buffering.max.kbytes"] = "2097151";
   auto producer = csec::KafkaProducer::Create(settings);
@@ -477,7 +447,7 @@ int Probe(const std::string& brokers, const std::map<std::string, std::string>& 
   const std::string run = csec::bench::FlagOrEnv(flags, "run", nullptr, csec::NewRandomId().substr(0, 8));
   Envelope probe = ReferralEnvelope(SampleKind::kOpenDcfs, absl::StrCat("plumbing-probe-", run));
 
-  auto producer = csec::KafkaProducer::Create(Settings(brokers, "plumbing-bench-probe"));
+  auto producer = csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers, "plumbing-bench-probe"));
   if (!producer.ok()) {
     std::fprintf(stderr, "plumbing_bench: producer: %s\n", producer.status().ToString().c_str());
     return 1;
@@ -540,7 +510,7 @@ int ScanRate(const std::string& brokers, const std::map<std::string, std::string
   std::vector<std::thread> threads;
   for (Scan& scan : scans) {
     threads.emplace_back([&brokers, &scan, &first_once, &first_at, timeout_s] {
-      scan.status = csec::ScanTopic(Settings(brokers, "plumbing-bench-scan"), scan.topic, absl::Seconds(timeout_s),
+      scan.status = csec::ScanTopic(csec::bench::BenchKafka(brokers, "plumbing-bench-scan"), scan.topic, absl::Seconds(timeout_s),
                                     /*stop_at_end=*/true, [&](const csec::ConsumedMessage& m) {
                                       std::call_once(first_once, [&] { first_at = absl::Now(); });
                                       ++scan.messages;
@@ -593,13 +563,13 @@ int ScanRate(const std::string& brokers, const std::map<std::string, std::string
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
-  if (command == "setup") return Setup(argc, argv);
+  if (command == "setup") return csec::bench::SetupCommand("plumbing_bench", {{"grpc", grpc::Version()}}, argc, argv);
   std::map<std::string, std::string> flags;
   if (!csec::tools::ParseFlags(argc, argv, 2, {}, flags)) return Usage();
   if (command == "referral-json") return ReferralJson(flags);
   const std::string brokers = csec::bench::FlagOrEnv(flags, "brokers", "KAFKA_BROKERS", "");
   if (brokers.empty()) return Usage();
-  if (command == "ensure-topics") return EnsureTopics(brokers);
+  if (command == "ensure-topics") return csec::bench::EnsureStackTopics(brokers, "plumbing-bench");
   if (command == "load-referrals") return LoadReferrals(brokers, flags);
   if (command == "await-routed") return AwaitRouted(brokers, flags);
   if (command == "probe") return Probe(brokers, flags);

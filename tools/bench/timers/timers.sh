@@ -105,11 +105,9 @@ done
 
 say() { echo "timers: $*" >&2; }
 die() { echo "timers: error: $*" >&2; exit 1; }
+source "$root/tools/bench/bench_stack.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
-val() { sed -n "s/^$2=//p" "$1" | head -1; }
 # A figure from a helper with 1 decimal; "never" for a wait that never fired (inf), n/a if missing.
 fig() { case "$1" in '') echo n/a ;; inf) echo never ;; *) calc "$1" "${2:-1}" ;; esac; }
 # A Go-style duration (10s, 1500ms, 1m) in seconds, for the lease.
@@ -160,52 +158,7 @@ fi
 
 # ------------------------------------------------------------------------------ our own stack
 
-dir="$(mktemp -d "${TMPDIR:-/tmp}/csec-timers-bench.XXXXXX")"
-mkdir -p "$dir/logs"
-pids=()  # every process this script started and has not reaped yet, stopped on exit
-stack_started=0
-forget() {
-  local rest=() p
-  for p in "${pids[@]}"; do [ "$p" != "$1" ] && rest+=("$p"); done
-  pids=("${rest[@]}")
-}
-stop_pid() {  # pid: SIGTERM, then SIGKILL after 15 s
-  local pid="$1"
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; forget "$pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-}
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-  pids=()
-  if [ "$stack_started" = 1 ]; then "$root/tools/stack/stack.sh" stop --dir "$dir/stack" >/dev/null 2>&1; fi
-  if [ "$rc" != 0 ]; then
-    say "failed (exit $rc); the last lines of each log:"
-    for f in "$dir"/logs/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
-  fi
-  if [ "$keep" = 1 ] || [ "$rc" != 0 ]; then say "kept $dir"; else rm -rf "$dir"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say "starting Kafka + Redis in $dir/stack"
-stack_started=1
-"$root/tools/stack/stack.sh" start --dir "$dir/stack" >"$dir/stack.out" 2>"$dir/logs/stack.log" ||
-  die "tools/stack/stack.sh start failed: $(tail -3 "$dir/logs/stack.log")"
-KAFKA_BROKERS="$(val "$dir/stack.out" KAFKA_BROKERS)"
-REDIS_ADDR="$(val "$dir/stack.out" REDIS_ADDR)"
-[ -n "$KAFKA_BROKERS" ] && [ -n "$REDIS_ADDR" ] || die "stack.sh printed no addresses"
-redis_host="${REDIS_ADDR%:*}"; redis_port="${REDIS_ADDR##*:}"
-rcli() { redis-cli -h "$redis_host" -p "$redis_port" "$@"; }
+bench_stack_up csec-timers-bench
 redis_info() { rcli INFO "$1" | tr -d '\r' | sed -n "s/^$2:\(.*\)$/\1/p"; }
 # used_memory once no AOF rewrite runs (a rewrite holds extra buffers for a while).
 redis_used_memory() {

@@ -71,6 +71,7 @@
 #include "services/common/kafka.h"
 #include "services/common/kafka_client.h"
 #include "tools/bench/bench_common.h"
+#include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
 
 namespace {
@@ -98,10 +99,6 @@ void Result(const std::string& key, double value) {
   }
 }
 void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
-
-csec::KafkaSettings Settings(const std::string& brokers, const std::string& client_id) {
-  return {.brokers = brokers, .client_id = client_id, .extra = {}};
-}
 
 bool WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -171,7 +168,7 @@ class TailReader {
   // Assigned and positioned at the ends once this returns OK: anything produced after is read.
   absl::Status Start() {
     auto conf = csec::kafka_internal::MakeConf(
-        Settings(brokers_, "timers-bench-reader"),
+        csec::bench::BenchKafka(brokers_, "timers-bench-reader"),
         {{"group.id", absl::StrCat("timers-bench-", csec::NewRandomId())}, {"enable.auto.commit", "false"},
          // Events arrive a few at a time: don't let the broker sit on a fetch.
          {"fetch.wait.max.ms", "10"}});
@@ -293,32 +290,6 @@ class FiredReader {
 
 // ------------------------------------------------------------------------------- subcommands
 
-int Setup(int argc, char** argv) {
-  std::vector<std::pair<std::string, std::string>> run = {
-      {"kafka", csec::bench::KafkaVersion()},
-      {"librdkafka", csec::KafkaClientVersion()},
-  };
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    size_t eq = arg.find('=');
-    if (eq == std::string::npos) return Usage();
-    run.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
-  }
-  csec::bench::PrintSetup("timers_bench", run);
-  return 0;
-}
-
-// The csec topics as the stack has them: one broker, so replication 1.
-int EnsureTopics(const std::string& brokers) {
-  const csec::TopicSettings topics{.partitions = csec::kTopicPartitions, .replication_factor = 1};
-  absl::Status s = csec::EnsureTopics(Settings(brokers, "timers-bench"), csec::AllTopics(), topics);
-  if (!s.ok()) {
-    std::fprintf(stderr, "timers_bench: creating topics: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  return 0;
-}
-
 // Percentiles of lateness in ms, a never-read wait counting as +inf; prints prefix_p50_ms etc.
 void PrintLateness(const std::string& prefix, std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
@@ -352,7 +323,7 @@ int Phase(const std::string& brokers, const std::map<std::string, std::string>& 
   }
 
   // A local queue that holds every request at once, so queueing never refuses one.
-  csec::KafkaSettings settings = Settings(brokers, "timers-bench");
+  csec::KafkaSettings settings = csec::bench::BenchKafka(brokers, "timers-bench");
   settings.extra["queue.buffering.max.messages"] = absl::StrCat(std::max<int64_t>(n + 1, 100'000));
   settings.extra["queue.buffering.max.kbytes"] = "2097151";
   auto producer = csec::KafkaProducer::Create(settings, {.flush_timeout = absl::Seconds(10),
@@ -520,7 +491,7 @@ int KafkaFloor(const std::string& brokers, const std::map<std::string, std::stri
   }
   const std::string topic = "timers-bench.floor";
   const csec::TopicSettings topic_settings{.partitions = csec::kTopicPartitions, .replication_factor = 1};
-  if (absl::Status s = csec::EnsureTopics(Settings(brokers, "timers-bench"), {topic}, topic_settings); !s.ok()) {
+  if (absl::Status s = csec::EnsureTopics(csec::bench::BenchKafka(brokers, "timers-bench"), {topic}, topic_settings); !s.ok()) {
     std::fprintf(stderr, "timers_bench: creating %s: %s\n", topic.c_str(), s.ToString().c_str());
     return 1;
   }
@@ -541,7 +512,7 @@ int KafkaFloor(const std::string& brokers, const std::map<std::string, std::stri
     std::fprintf(stderr, "timers_bench: reading %s: %s\n", topic.c_str(), s.ToString().c_str());
     return 1;
   }
-  auto producer = csec::KafkaProducer::Create(Settings(brokers, "timers-bench-floor"));
+  auto producer = csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers, "timers-bench-floor"));
   if (!producer.ok()) {
     std::fprintf(stderr, "timers_bench: producer: %s\n", producer.status().ToString().c_str());
     return 1;
@@ -585,12 +556,12 @@ int KafkaFloor(const std::string& brokers, const std::map<std::string, std::stri
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
-  if (command == "setup") return Setup(argc, argv);
+  if (command == "setup") return csec::bench::SetupCommand("timers_bench", {}, argc, argv);
   std::map<std::string, std::string> flags;
   if (!csec::tools::ParseFlags(argc, argv, 2, {}, flags)) return Usage();
   const std::string brokers = csec::bench::FlagOrEnv(flags, "brokers", "KAFKA_BROKERS", "");
   if (brokers.empty()) return Usage();
-  if (command == "ensure-topics") return EnsureTopics(brokers);
+  if (command == "ensure-topics") return csec::bench::EnsureStackTopics(brokers, "timers-bench");
   if (command == "phase") return Phase(brokers, flags);
   if (command == "kafka-floor") return KafkaFloor(brokers, flags);
   return Usage();
