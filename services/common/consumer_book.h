@@ -40,6 +40,7 @@ class ConsumerBook {
  public:
   struct Options {
     size_t max_in_flight_per_partition = 256;
+    bool one_at_a_time_per_key = true;  // PartitionPipeline::Options::one_at_a_time_per_key
     size_t max_buffered_per_partition = 2048;
     absl::Duration min_retry_backoff = absl::Milliseconds(100);
     absl::Duration max_retry_backoff = absl::Seconds(5);

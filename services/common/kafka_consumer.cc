@@ -99,6 +99,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         dead_letters_(dead_letters),
         handler_(std::move(handler)),
         book_({.max_in_flight_per_partition = options_.max_in_flight_per_partition,
+               .one_at_a_time_per_key = options_.one_at_a_time_per_key,
                .max_buffered_per_partition = options_.max_buffered_per_partition,
                .min_retry_backoff = options_.min_retry_backoff,
                .max_retry_backoff = options_.max_retry_backoff}),

@@ -10,7 +10,8 @@
 // Delivery is at-least-once, effects exactly-once:
 //   - A handler reports through `done`, exactly once, from any thread, now or later. Messages of
 //     one key (one case) are handled one at a time, in order; other keys of the partition run
-//     alongside (up to max_in_flight_per_partition).
+//     alongside (up to max_in_flight_per_partition). With one_at_a_time_per_key = false any
+//     message starts as soon as that bound allows, its key's earlier messages done or not.
 //   - Per partition, the offset stored is the one after the highest message whose handling, and
 //     every earlier one's, has completed (PartitionPipeline); stored offsets are committed every
 //     second, and explicitly when partitions are revoked and on Stop.
@@ -62,6 +63,10 @@ struct ConsumerOptions {
   std::vector<std::string> topics = {};
   std::string dead_letter_topic = "csec.deadletter.v1";
   size_t max_in_flight_per_partition = 256;
+  // true: a case's messages are handled one at a time, in offset order. false: for handlers
+  // whose messages of one key must not wait for each other (paging's deliveries); offsets are
+  // still stored only past what completed, in order.
+  bool one_at_a_time_per_key = true;
   // Fetched-but-unstarted messages per partition above which its fetching pauses.
   size_t max_buffered_per_partition = 2048;
   absl::Duration min_retry_backoff = absl::Milliseconds(100);

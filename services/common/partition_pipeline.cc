@@ -7,6 +7,11 @@ namespace csec {
 void PartitionPipeline::Add(ConsumedMessage message) {
   const int64_t offset = message.offset;
   last_added_ = offset;
+  if (!options_.one_at_a_time_per_key) {
+    entries_.emplace(offset, Entry{.message = std::move(message), .state = State::kWaiting, .retry_at = {}});
+    startable_.insert(offset);
+    return;
+  }
   std::deque<int64_t>& queue = by_key_[message.key];
   queue.push_back(offset);
   const bool front = queue.size() == 1;
@@ -41,9 +46,13 @@ std::vector<const ConsumedMessage*> PartitionPipeline::TakeReady(absl::Time now)
 void PartitionPipeline::Completed(int64_t offset) {
   auto it = entries_.find(offset);
   if (it == entries_.end() || it->second.state != State::kInFlight) return;  // not ours, or twice
+  --in_flight_;
+  if (!options_.one_at_a_time_per_key) {
+    entries_.erase(it);
+    return;
+  }
   const std::string key = it->second.message.key;
   entries_.erase(it);
-  --in_flight_;
   std::deque<int64_t>& queue = by_key_[key];
   if (!queue.empty() && queue.front() == offset) queue.pop_front();
   if (queue.empty()) {

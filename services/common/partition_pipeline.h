@@ -1,8 +1,9 @@
 // The bookkeeping a consumer keeps for one assigned partition, apart from librdkafka so it is
 // tested without a broker:
 //   - which fetched messages may be handled now: one at a time per key (a case's events are
-//     handled in order), at most `max_in_flight` at once, and nothing new while a failed message
-//     of the partition waits for its retry (so a failure holds up only this partition);
+//     handled in order) unless `one_at_a_time_per_key` is false, at most `max_in_flight` at once,
+//     and nothing new while a failed message of the partition waits for its retry (so a failure
+//     holds up only this partition);
 //   - which offset may be stored: the one after the highest message whose handling, and every
 //     earlier message's, has completed. Handlers may complete in any order.
 //
@@ -36,6 +37,10 @@ class PartitionPipeline {
  public:
   struct Options {
     size_t max_in_flight = 256;
+    // true: a message starts only when every earlier message of its key has completed. false:
+    // any message starts as soon as max_in_flight allows (for handlers whose messages of one key
+    // must not wait for each other, e.g. deliveries of several pages of one case).
+    bool one_at_a_time_per_key = true;
   };
 
   explicit PartitionPipeline(Options options) : options_(options) {}
@@ -83,9 +88,10 @@ class PartitionPipeline {
 
   Options options_;
   std::map<int64_t, Entry> entries_;  // every message added and not completed, by offset
-  // Per key, its uncompleted offsets in order; only the front may be in flight.
+  // Per key, its uncompleted offsets in order; only the front may be in flight. Empty when
+  // !one_at_a_time_per_key.
   std::unordered_map<std::string, std::deque<int64_t>> by_key_;
-  std::set<int64_t> startable_;  // waiting messages at the front of their key's queue
+  std::set<int64_t> startable_;  // waiting messages that may start (at the front of their key's queue)
   size_t in_flight_ = 0;
   size_t retrying_ = 0;
   std::optional<int64_t> last_added_;

@@ -88,6 +88,42 @@ TEST(PartitionPipeline, ARetriedMessageKeepsItsKeyBusy) {
   EXPECT_THAT(Offsets(p.TakeReady(kNow)), ElementsAre(1));
 }
 
+TEST(PartitionPipeline, UnorderedKeysStartTogetherAndStoreInOrder) {
+  // Paging's deliveries: the responder's and the advocate's pages share a case id (the key)
+  // and must not wait for each other; what is stored still never passes an open message.
+  PartitionPipeline p({.max_in_flight = 3, .one_at_a_time_per_key = false});
+  p.Add(Message(0, "case-a"));
+  p.Add(Message(1, "case-a"));
+  p.Add(Message(2, "case-b"));
+  p.Add(Message(3, "case-a"));
+  EXPECT_THAT(Offsets(p.TakeReady(kNow)), ElementsAre(0, 1, 2)) << "one key, all at once, up to max_in_flight";
+  EXPECT_EQ(p.buffered(), 1u);
+  p.Completed(1);
+  EXPECT_EQ(p.TakeCommittable(), 0) << "0 is still open";
+  EXPECT_THAT(Offsets(p.TakeReady(kNow)), ElementsAre(3)) << "3 starts though 0, of its key, is in flight";
+  p.Completed(3);
+  p.Completed(2);
+  EXPECT_EQ(p.TakeCommittable(), std::nullopt);
+  p.Completed(0);
+  EXPECT_EQ(p.TakeCommittable(), 4);
+
+  // A failure still holds the partition until its retry, and the retry starts without waiting
+  // for its key's other message.
+  p.Add(Message(4, "case-a"));
+  p.Add(Message(5, "case-a"));
+  ASSERT_THAT(Offsets(p.TakeReady(kNow)), ElementsAre(4, 5));
+  p.Failed(4, kNow + absl::Seconds(1));
+  p.Add(Message(6, "case-c"));
+  EXPECT_THAT(Offsets(p.TakeReady(kNow)), IsEmpty());
+  EXPECT_THAT(Offsets(p.TakeReady(kNow + absl::Seconds(1))), ElementsAre(4, 6));
+  p.Completed(5);
+  p.Completed(6);
+  EXPECT_EQ(p.TakeCommittable(), std::nullopt);
+  p.Completed(4);
+  EXPECT_EQ(p.TakeCommittable(), 7);
+  EXPECT_EQ(p.in_flight(), 0u);
+}
+
 TEST(PartitionPipeline, CompletionsOfUnknownOrRepeatedOffsetsChangeNothing) {
   // After a revoke and a new assignment the consumer starts a fresh pipeline; a late completion
   // from the old one, or a doubled one, must not move the stored offset.
