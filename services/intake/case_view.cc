@@ -23,6 +23,7 @@ using csec::dispatch::v1::DeadlineStatus;
 using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::MdtRecorded;
 using csec::dispatch::v1::MedicalExamRecorded;
+using csec::dispatch::v1::PageSummary;
 using csec::dispatch::v1::PlacementRecorded;
 using google::protobuf::Timestamp;
 
@@ -146,6 +147,17 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
     return id.empty() ? nullptr : &deadlines[id];
   };
 
+  std::vector<std::string> page_order;
+  std::map<std::string, PageSummary> pages;  // by page id
+  auto PageOf = [&](const std::string& page_id) -> PageSummary& {
+    auto [it, added] = pages.try_emplace(page_id);
+    if (added) {
+      it->second.set_page_id(page_id);
+      page_order.push_back(page_id);
+    }
+    return it->second;
+  };
+
   for (const Envelope& e : events) {
     switch (e.body_case()) {
       case Envelope::kReferralReceived:
@@ -204,6 +216,39 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
           NoteDueAt(*d, e.deadline_cancelled().has_due_at(), e.deadline_cancelled().due_at());
         }
         break;
+      case Envelope::kPageSent: {
+        PageSummary& page = PageOf(e.page_sent().page_id());
+        page.set_role(e.page_sent().role());
+        page.set_reason(e.page_sent().reason());
+        page.set_attempts(std::max(page.attempts(), e.page_sent().attempt()));
+        if (page.state() == csec::dispatch::v1::PAGE_STATE_UNSPECIFIED) page.set_state(csec::dispatch::v1::PAGE_STATE_OPEN);
+        const auto& people = page.paged_person_ids();
+        if (std::find(people.begin(), people.end(), e.page_sent().person_id()) == people.end()) {
+          page.add_paged_person_ids(e.page_sent().person_id());
+        }
+        break;
+      }
+      case Envelope::kPageAcknowledged: {
+        PageSummary& page = PageOf(e.page_acknowledged().page_id());
+        if (page.state() != csec::dispatch::v1::PAGE_STATE_CLOSED) page.set_state(csec::dispatch::v1::PAGE_STATE_ACKNOWLEDGED);
+        page.set_acknowledged_by(e.page_acknowledged().person_id());
+        break;
+      }
+      case Envelope::kChainExhausted: {
+        PageSummary& page = PageOf(e.chain_exhausted().page_id());
+        if (page.state() == csec::dispatch::v1::PAGE_STATE_OPEN) page.set_state(csec::dispatch::v1::PAGE_STATE_EXHAUSTED);
+        break;
+      }
+      case Envelope::kPageClosed:
+        PageOf(e.page_closed().page_id()).set_state(csec::dispatch::v1::PAGE_STATE_CLOSED);
+        break;
+      case Envelope::kPageDelivered:      // how a page reached someone: paging's own record
+      case Envelope::kPageDeliveryFailed:
+      case Envelope::kPageDeclined:       // what followed shows as the page's next attempt
+      case Envelope::kPageEscalated:
+      case Envelope::kStepSkipped:
+      case Envelope::kShiftStarting:      // roster events: not about a case
+      case Envelope::kRosterChanged:
       case Envelope::kDeadlineReminder:  // a nudge before the due time: changes no state
       case Envelope::kWaitRequested:     // other services' waits are their own business
       case Envelope::kWaitCancelled:
@@ -228,6 +273,7 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
   for (const std::string& id : DeadlineOrder(deadlines)) {
     *view.add_deadlines() = FoldDeadline(id, deadlines.at(id));
   }
+  for (const std::string& id : page_order) *view.add_pages() = pages.at(id);
 
   if (referral == nullptr) return view;
 

@@ -29,7 +29,7 @@ namespace csec::paging {
 struct ContactMethod {
   enum class Kind { kWebhook, kSms, kVoice, kLog };
   Kind kind = Kind::kLog;
-  std::string address;  // the webhook's URL, or a phone number; empty for log
+  std::string address = {};  // the webhook's URL, or a phone number; empty for log
   absl::Duration after = absl::ZeroDuration();
 };
 // "webhook", "sms", "voice", "log": the channel names on PageDelivered.
@@ -38,9 +38,9 @@ absl::string_view ContactKindName(ContactMethod::Kind kind);
 // Every person is also reached live on their WatchPages stream (the on-call app); contacts are
 // the other ways, in their order.
 struct Person {
-  std::string id;
-  std::string name;  // staff display name
-  std::vector<ContactMethod> contacts;
+  std::string id = {};
+  std::string name = {};  // staff display name
+  std::vector<ContactMethod> contacts = {};
 };
 
 // Who is on call by turns, in the county's time zone: shifts change hands at the `handoffs`
@@ -59,38 +59,38 @@ struct Rotation {
 
 // A team's, an advocacy agency's, a hub coordinator's or a supervisor line's on-call roster.
 struct Roster {
-  std::string id;
-  std::string name;
-  std::optional<Rotation> rotation;  // none: only runtime overrides put anyone on call
+  std::string id = {};
+  std::string name = {};
+  std::optional<Rotation> rotation = {};  // none: only runtime overrides put anyone on call
 };
 
 // Whom a chain step pages: whoever is on call on a roster, or a named person.
 struct ChainTarget {
   enum class Kind { kOnCall, kPerson };
   Kind kind = Kind::kOnCall;
-  std::string id;  // roster id or person id
+  std::string id = {};  // roster id or person id
 };
 
 struct ChainStep {
-  std::vector<ChainTarget> targets;  // never empty
+  std::vector<ChainTarget> targets = {};  // never empty
   // How long the step waits for an acknowledgement before the next step. Default: the protocol
   // config's page_ack_timeout.
-  absl::Duration wait;
+  absl::Duration wait = absl::ZeroDuration();
 };
 
 // An escalation chain, named by a role id: a team id (its responders), an advocacy agency id
 // (its advocates), or a line named by a deadline's escalate_to / routing's supervisor_id.
 struct Chain {
-  std::string id;
-  std::string name;
-  std::vector<ChainStep> steps;  // never empty
+  std::string id = {};
+  std::string name = {};
+  std::vector<ChainStep> steps = {};  // never empty
   int repeat = 0;                // further times through all steps before it is exhausted
   // The role paged when the chain is exhausted (a chain id); empty: none (operations still see
   // ChainExhausted).
-  std::string on_exhausted;
+  std::string on_exhausted = {};
   // For a deadline's escalate_to: the line applies only to cases routed to this agency (e.g. the
   // CTU supervisor for CTU cases). Unset: every case.
-  std::optional<csec::dispatch::v1::ResponderAgency> applies_to_agency;
+  std::optional<csec::dispatch::v1::ResponderAgency> applies_to_agency = {};
 };
 
 // How contact methods are retried (webhooks; adapters that report failure).

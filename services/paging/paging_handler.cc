@@ -1,1 +1,168 @@
-// placeholder: being written
+#include "services/paging/paging_handler.h"
+
+#include <atomic>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "services/common/events.h"
+#include "services/common/log.h"
+#include "services/common/metrics.h"
+#include "services/paging/page_engine.h"
+
+namespace csec::paging {
+namespace {
+
+using csec::dispatch::v1::Envelope;
+
+constexpr absl::Duration kProduceTimeout = absl::Seconds(30);
+
+void CountEvents(const std::vector<Envelope>& events) {
+  static Counter& sent = Metrics::Get().GetCounter("csec_paging_pages_sent_total", "People paged (PageSent)");
+  static Counter& escalated =
+      Metrics::Get().GetCounter("csec_paging_escalations_total", "Chains moved to a next step (PageEscalated)");
+  static Counter& skipped =
+      Metrics::Get().GetCounter("csec_paging_steps_skipped_total", "Chain steps with nobody to page (StepSkipped)");
+  static Counter& exhausted =
+      Metrics::Get().GetCounter("csec_paging_chains_exhausted_total", "Chains run out without acknowledgement");
+  for (const Envelope& e : events) {
+    if (e.has_page_sent()) {
+      sent.Increment();
+      log::Info("paging.page_sent", {{"case_id", e.case_id()}, {"page_id", e.page_sent().page_id()},
+                                     {"person_id", e.page_sent().person_id()}, {"role", e.page_sent().role()},
+                                     {"reason", e.page_sent().reason()}, {"attempt", e.page_sent().attempt()}});
+    }
+    if (e.has_page_escalated()) escalated.Increment();
+    if (e.has_step_skipped()) {
+      skipped.Increment();
+      log::Warn("paging.step_skipped", {{"case_id", e.case_id()}, {"page_id", e.step_skipped().page_id()},
+                                        {"why", e.step_skipped().why()}});
+    }
+    if (e.has_chain_exhausted()) {
+      exhausted.Increment();
+      log::Warn("paging.chain_exhausted", {{"case_id", e.case_id()}, {"page_id", e.chain_exhausted().page_id()},
+                                           {"role", e.chain_exhausted().role()},
+                                           {"escalated_to", e.chain_exhausted().escalated_to()}});
+    }
+  }
+}
+
+}  // namespace
+
+PagingHandler::PagingHandler(const PagingConfig* config, PagingStore* store, RosterBook* rosters,
+                             EventProducer* producer, const Clock* clock, PagingHandlerOptions options)
+    : config_(config), store_(store), rosters_(rosters), producer_(producer), clock_(clock) {
+  for (int i = 0; i < std::max(1, options.workers); ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    Worker* w = workers_.back().get();
+    w->thread = std::thread([this, w] { Run(w); });
+  }
+}
+
+PagingHandler::~PagingHandler() { Stop(); }
+
+void PagingHandler::Stop() {
+  for (auto& w : workers_) {
+    absl::MutexLock lock(&w->mu);
+    w->stopping = true;
+  }
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+void PagingHandler::Handle(const Envelope& event, HandlerDone done) {
+  if (!PagingActsOn(event)) return done(absl::OkStatus());
+  Worker* w = workers_[absl::Hash<std::string>{}(event.case_id()) % workers_.size()].get();
+  absl::MutexLock lock(&w->mu);
+  w->queue.push_back({event, std::move(done)});
+}
+
+void PagingHandler::Run(Worker* w) {
+  while (true) {
+    Task task;
+    {
+      absl::MutexLock lock(&w->mu);
+      w->mu.Await(absl::Condition(
+          +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu) { return w->stopping || !w->queue.empty(); }, w));
+      // The consumer finished every message in hand before Stop: an empty queue means done.
+      if (w->queue.empty()) return;
+      task = std::move(w->queue.front());
+      w->queue.pop_front();
+    }
+    task.done(Process(task.event));
+  }
+}
+
+absl::Status PagingHandler::ProduceAll(const std::vector<Envelope>& events) {
+  if (events.empty()) return absl::OkStatus();
+  absl::BlockingCounter acked(static_cast<int>(events.size()));
+  absl::Mutex mu;
+  absl::Status first_error;
+  for (const Envelope& e : events) {
+    // One key per case on one topic: an idempotent producer keeps them in this order.
+    producer_->ProduceAsync(kPagingTopic, e.case_id(), e.SerializeAsString(), [&](absl::Status s) {
+      if (!s.ok()) {
+        absl::MutexLock lock(&mu);
+        if (first_error.ok()) first_error = s;
+      }
+      acked.DecrementCount();
+    });
+  }
+  acked.Wait();
+  return first_error;
+}
+
+absl::Status PagingHandler::Process(const Envelope& event) {
+  absl::StatusOr<RosterSnapshot> rosters = rosters_->Snapshot();
+  if (!rosters.ok()) return rosters.status();
+  EngineContext context{.config = config_,
+                        .on_call = [&](const std::string& roster_id, absl::Time at) {
+                          return OnCallIn(*rosters, *config_, roster_id, at);
+                        },
+                        .now = clock_->Now()};
+
+  if (event.has_wait_fired() && event.wait_fired().kind() == kShiftNoticeWait) {
+    // A roster's wait: no case state, and every event id derives from the roster and the shift.
+    const std::string prefix = RosterCaseId("");
+    int64_t start_ms = 0;
+    const Roster* roster = absl::StartsWith(event.case_id(), prefix)
+                               ? config_->FindRoster(event.case_id().substr(prefix.size()))
+                               : nullptr;
+    if (roster == nullptr || !absl::SimpleAtoi(event.wait_fired().subject(), &start_ms)) {
+      log::Warn("paging.shift_notice_ignored", {{"case_id", event.case_id()}, {"subject", event.wait_fired().subject()}});
+      return absl::OkStatus();
+    }
+    std::vector<Envelope> events = ShiftNoticeEvents(*roster, absl::FromUnixMillis(start_ms), context);
+    return ProduceAll(events);
+  }
+
+  absl::StatusOr<csec::dispatch::v1::PagingCaseState> state = store_->Load(event.case_id());
+  if (!state.ok()) return state.status();
+  PagingDecision decision = DecidePaging(*state, event, context);
+  if (!decision.changed) return absl::OkStatus();
+  absl::Status produced = ProduceAll(decision.events);
+  if (!produced.ok()) return produced;
+  CountEvents(decision.events);
+  return store_->Save(event.case_id(), decision.state);
+}
+
+absl::Status PagingHandler::RequestShiftNotices() {
+  absl::StatusOr<RosterSnapshot> rosters = rosters_->Snapshot();
+  if (!rosters.ok()) return rosters.status();
+  EngineContext context{.config = config_,
+                        .on_call = [&](const std::string& roster_id, absl::Time at) {
+                          return OnCallIn(*rosters, *config_, roster_id, at);
+                        },
+                        .now = clock_->Now()};
+  std::vector<Envelope> events;
+  for (const Roster& roster : config_->rosters) {
+    for (Envelope& e : FirstShiftNoticeWait(roster, context)) events.push_back(std::move(e));
+  }
+  return ProduceAll(events);
+}
+
+}  // namespace csec::paging

@@ -1,0 +1,76 @@
+// The paging service's event handler (consumer group "paging", on the routing, timers, intake
+// and paging topics): for each event it acts on, loads the case's pages, decides (page_engine.h),
+// produces the decided events, and only then stores the new state. A crash between the two
+// replays the event: the same decision, the same event ids, so nobody is paged twice.
+//
+//   PagingHandler handler(&config, &store, &rosters, producer, &SystemClock::Get(), {.workers = 8});
+//   s.Consume({.group_id = "paging", .topics = ...},
+//             HandleEnvelopes("paging", [&](const Envelope& e, HandlerDone done) { handler.Handle(e, std::move(done)); }));
+//
+// A case's events arrive on several topics, each handled in order by the consumer but not with
+// each other; the handler runs one case's events one at a time (a case always goes to the same
+// worker thread) and different cases in parallel. Handle is called on the consumer thread and
+// returns at once; Stop() joins the workers (after the consumer stopped).
+#ifndef CSEC_SERVICES_PAGING_PAGING_HANDLER_H_
+#define CSEC_SERVICES_PAGING_PAGING_HANDLER_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "csec/dispatch/v1/events.pb.h"
+#include "services/common/clock.h"
+#include "services/common/kafka_consumer.h"
+#include "services/common/kafka_producer.h"
+#include "services/paging/paging_config.h"
+#include "services/paging/paging_store.h"
+#include "services/paging/roster_book.h"
+
+namespace csec::paging {
+
+struct PagingHandlerOptions {
+  int workers = 8;
+};
+
+class PagingHandler {
+ public:
+  PagingHandler(const PagingConfig* config, PagingStore* store, RosterBook* rosters, EventProducer* producer,
+                const Clock* clock, PagingHandlerOptions options);
+  ~PagingHandler();
+
+  void Handle(const csec::dispatch::v1::Envelope& event, HandlerDone done);
+  // Asks the timers service for each roster's next shift notice (the same wait as before, if it
+  // was asked already): at start-up.
+  absl::Status RequestShiftNotices();
+  void Stop();
+
+ private:
+  struct Task {
+    csec::dispatch::v1::Envelope event;
+    HandlerDone done;
+  };
+  struct Worker {
+    absl::Mutex mu;
+    std::deque<Task> queue ABSL_GUARDED_BY(mu);
+    bool stopping ABSL_GUARDED_BY(mu) = false;
+    std::thread thread;
+  };
+
+  void Run(Worker* worker);
+  absl::Status Process(const csec::dispatch::v1::Envelope& event);
+  absl::Status ProduceAll(const std::vector<csec::dispatch::v1::Envelope>& events);
+
+  const PagingConfig* config_;
+  PagingStore* store_;
+  RosterBook* rosters_;
+  EventProducer* producer_;
+  const Clock* clock_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace csec::paging
+
+#endif  // CSEC_SERVICES_PAGING_PAGING_HANDLER_H_
