@@ -319,6 +319,7 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
   Decider d(state, event, context);
   CaseSummary& summary = *d.state().mutable_summary();
   summary.set_case_id(event.case_id());
+  const bool too_old = context.now - FromProtoTime(event.occurred_at()) > context.page_horizon;
   switch (event.body_case()) {
     case Envelope::kCaseRouted: {
       const auto& routed = event.case_routed();
@@ -329,7 +330,7 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
       summary.set_area_id(routed.area_id());
       *summary.mutable_identified_at() = routed.identified_at();
       summary.set_supervisor_review(routed.supervisor_review());
-      if (summary.closed()) return d.Finish(first);
+      if (summary.closed() || too_old) return d.Finish(first);
       if (!routed.team_id().empty()) d.Open(routed.team_id(), kCaseRoutedReason, "");
       if (!routed.advocacy_agency_id().empty()) d.Open(routed.advocacy_agency_id(), kCaseRoutedReason, "");
       return d.Finish(first);
@@ -339,7 +340,7 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
       const bool known = std::find(summary.missed_deadline_ids().begin(), summary.missed_deadline_ids().end(),
                                    missed.deadline_id()) != summary.missed_deadline_ids().end();
       AddOnce(summary.mutable_missed_deadline_ids(), missed.deadline_id());
-      if (summary.closed()) return d.Finish(!known);
+      if (summary.closed() || too_old) return d.Finish(!known);
       for (const std::string& role : missed.escalate_to()) {
         if (!ChainAppliesTo(context.config->FindChain(role), summary)) continue;
         d.Open(role, absl::StrCat(kDeadlineReasonPrefix, missed.deadline_id()), missed.deadline_id());

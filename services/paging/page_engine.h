@@ -42,6 +42,9 @@ struct EngineContext {
   // Who is on call on a roster at an instant (the configured rotation plus runtime changes).
   std::function<OnCall(const std::string& roster_id, absl::Time at)> on_call;
   absl::Time now;
+  // A CaseRouted or DeadlineMissed older than this opens no page (the case view still has it):
+  // a consumer group started on a topic with months of history must not page for all of it.
+  absl::Duration page_horizon = absl::Hours(24);
 };
 
 struct PagingDecision {

@@ -80,13 +80,14 @@ class PageEngineTest : public ::testing::Test {
     return d.events;
   }
 
-  static Envelope Event(const std::string& id) {
+  Envelope Event(const std::string& id) const {
     Envelope e;
     e.set_event_id(id);
     e.set_case_id("case-1");
+    *e.mutable_occurred_at() = ToProtoTime(now_);
     return e;
   }
-  static Envelope Routed() {
+  Envelope Routed() const {
     Envelope e = Event("routed-1");
     auto* r = e.mutable_case_routed();
     r->set_agency(csec::dispatch::v1::RESPONDER_AGENCY_CTU);
@@ -95,13 +96,13 @@ class PageEngineTest : public ::testing::Test {
     r->set_area_id("spa-4");
     return e;
   }
-  static Envelope StepFired(const std::string& page_id, int attempt) {
+  Envelope StepFired(const std::string& page_id, int attempt) const {
     Envelope e = Event("fired-" + page_id + std::to_string(attempt));
     e.mutable_wait_fired()->set_kind(kStepWait);
     e.mutable_wait_fired()->set_subject(page_id + "|" + std::to_string(attempt));
     return e;
   }
-  static Envelope Missed(const std::string& deadline, std::vector<std::string> roles) {
+  Envelope Missed(const std::string& deadline, std::vector<std::string> roles) const {
     Envelope e = Event("missed-" + deadline);
     e.mutable_deadline_missed()->set_deadline_id(deadline);
     for (auto& r : roles) e.mutable_deadline_missed()->add_escalate_to(r);
@@ -278,6 +279,46 @@ TEST_F(PageEngineTest, DeadlineMetAndCaseClosedClosePages) {
   EXPECT_EQ(Count(events, Envelope::kPageClosed), 2) << state_.DebugString();  // the responder's and the advocate's
   for (const auto& page : state_.pages()) EXPECT_EQ(page.state(), csec::dispatch::v1::PAGE_STATE_CLOSED);
   EXPECT_THAT(Apply(Missed("advocate_arrival", {"advocacy-supervisor"})), IsEmpty());
+}
+
+TEST_F(PageEngineTest, EventsOlderThanTheHorizonOpenNoPage) {
+  Envelope routed = Routed();
+  now_ += absl::Hours(25);  // a consumer group reading old history
+  std::vector<Envelope> events = Apply(routed);
+  EXPECT_THAT(PagedPeople(events), IsEmpty());
+  EXPECT_EQ(state_.summary().team_id(), "ctu-spa-4");  // still known to later pages
+}
+
+TEST_F(PageEngineTest, ShiftNoticeGoesToWhoeverTakesOverAndAsksForTheNextOne) {
+  Roster roster{.id = "ctu-spa-4",
+                .rotation = Rotation{.starts = absl::CivilDay(2026, 1, 5),
+                                     .handoffs = {absl::Hours(8), absl::Hours(20)},
+                                     .members = {"ctu-a", "ctu-b"}}};
+  config_.rosters = {roster};
+  config_.time_zone = absl::UTCTimeZone();
+  EngineContext context = Context();
+  context.on_call = [&](const std::string&, absl::Time at) {
+    return OnCallAt(roster, {}, at, config_.time_zone);
+  };
+  const absl::Time handoff = absl::FromCivil(absl::CivilSecond(2026, 3, 2, 20, 0, 0), absl::UTCTimeZone());
+  std::vector<Envelope> events = ShiftNoticeEvents(roster, handoff, context);
+  ASSERT_EQ(events.size(), 2u);
+  ASSERT_TRUE(events[0].has_shift_starting());
+  EXPECT_EQ(events[0].shift_starting().person_id(), OnCallAt(roster, {}, handoff, config_.time_zone).person_id);
+  EXPECT_NE(events[0].shift_starting().person_id(),
+            OnCallAt(roster, {}, handoff - absl::Minutes(1), config_.time_zone).person_id);
+  ASSERT_TRUE(events[1].has_wait_requested());
+  EXPECT_EQ(events[1].wait_requested().kind(), kShiftNoticeWait);
+  EXPECT_EQ(FromProtoTime(events[1].wait_requested().due_at()),
+            handoff + absl::Hours(12) - config_.shift_notice_before);
+
+  // A weekly turn's daily handoff to the same person tells nobody, but still asks for the next.
+  roster.rotation->shifts_per_turn = 7;
+  roster.rotation->handoffs = {absl::Hours(8)};
+  const absl::Time mid_turn = absl::FromCivil(absl::CivilSecond(2026, 1, 7, 8, 0, 0), absl::UTCTimeZone());
+  events = ShiftNoticeEvents(roster, mid_turn, context);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].has_wait_requested());
 }
 
 }  // namespace
