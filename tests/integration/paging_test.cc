@@ -194,13 +194,14 @@ TEST_F(PagingTest, UnacknowledgedPageMovesToTheNextStepAfterItsWait) {
   EXPECT_EQ(second.page_sent().page_id(), first.page_sent().page_id());
   EXPECT_EQ(second.page_sent().attempt(), 2);
   EXPECT_EQ(second.page_sent().step_index(), 1);
-  // Not before the wait, and not a polling cycle after it.
+  // Not before the wait (how soon after it is the benchmark's business: tools/bench/paging).
   const absl::Duration gap = FromProtoTime(second.page_sent().sent_at()) - FromProtoTime(first.page_sent().sent_at());
   EXPECT_GE(gap, config.step_wait);
-  EXPECT_LT(gap, config.step_wait + absl::Seconds(2));
   int escalated = 0;
   for (const Envelope& e : events) {
-    escalated += e.has_page_escalated() && e.page_escalated().page_id() == first.page_sent().page_id();
+    if (!e.has_page_escalated() || e.page_escalated().page_id() != first.page_sent().page_id()) continue;
+    ++escalated;
+    EXPECT_EQ(e.page_escalated().why(), "not acknowledged");
   }
   EXPECT_EQ(escalated, 1);
 }
@@ -219,10 +220,11 @@ TEST_F(PagingTest, StepWithNobodyOnCallIsSkippedAtOnce) {
   }
   EXPECT_TRUE(absl::StrContains(skipped->step_skipped().why(), kTeam)) << skipped->step_skipped().why();
   EXPECT_TRUE(PagesSent(events, OnCallPerson(kTeam)).empty());
-  // The supervisor was paged at once, not after the empty step's 30 s.
+  // The supervisor was paged at once, in the same decision as the skip, not after the empty
+  // step's 30 s.
   const Envelope supervisor = PagesSent(events, OnCallPerson("mart-supervisor")).at(0);
   EXPECT_EQ(supervisor.page_sent().attempt(), 1);
-  EXPECT_LT(FromProtoTime(supervisor.page_sent().sent_at()) - FromProtoTime(skipped->occurred_at()), absl::Seconds(1));
+  EXPECT_EQ(FromProtoTime(supervisor.page_sent().sent_at()), FromProtoTime(skipped->step_skipped().skipped_at()));
 }
 
 TEST_F(PagingTest, ExhaustedChainPagesTheSupervisorLine) {
