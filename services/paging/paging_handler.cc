@@ -18,8 +18,6 @@ namespace {
 
 using csec::dispatch::v1::Envelope;
 
-constexpr absl::Duration kProduceTimeout = absl::Seconds(30);
-
 void CountEvents(const std::vector<Envelope>& events) {
   static Counter& sent = Metrics::Get().GetCounter("csec_paging_pages_sent_total", "People paged (PageSent)");
   static Counter& escalated =
