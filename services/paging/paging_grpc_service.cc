@@ -1,6 +1,7 @@
 #include "services/paging/paging_grpc_service.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/events.h"
@@ -33,12 +34,18 @@ bool Has(const google::protobuf::RepeatedPtrField<std::string>& list, const std:
 
 }  // namespace
 
-// Loads the page and waits (briefly) for `ready` to hold of it. Fills `state` and returns the
-// page, or a status for the caller.
+// For the calls of a person about a page: the three fields are required (InvalidArgument
+// naming the first missing one). Loads the page and waits (briefly) for `ready` to hold of it.
+// Fills `state` and returns the page, or a status for the caller.
 static absl::StatusOr<PageRecord> LoadPage(PagingStore* store, const Clock* clock, const std::string& case_id,
-                                           const std::string& page_id,
+                                           const std::string& page_id, const std::string& person_id,
                                            const std::function<bool(const PageRecord&)>& ready,
                                            PagingCaseState* state) {
+  for (const auto& [field, value] : {std::pair<const char*, const std::string*>{"case_id", &case_id},
+                                     {"page_id", &page_id},
+                                     {"person_id", &person_id}}) {
+    if (value->empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  }
   const absl::Time give_up = clock->Now() + kStateCatchUp;
   while (true) {
     absl::StatusOr<PagingCaseState> loaded = store->Load(case_id);
@@ -70,12 +77,9 @@ grpc::Status PagingGrpcService::WatchPages(grpc::ServerContext* context,
 
 grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext*, const csec::dispatch::v1::AcknowledgeRequest* request,
                                             csec::dispatch::v1::PageActionResponse* response) {
-  if (request->case_id().empty()) return Invalid("case_id", "required");
-  if (request->page_id().empty()) return Invalid("page_id", "required");
-  if (request->person_id().empty()) return Invalid("person_id", "required");
   PagingCaseState state;
   absl::StatusOr<PageRecord> page = LoadPage(
-      store_, clock_, request->case_id(), request->page_id(),
+      store_, clock_, request->case_id(), request->page_id(), request->person_id(),
       [&](const PageRecord& p) { return Has(p.paged_person_ids(), request->person_id()); }, &state);
   if (!page.ok()) return ToGrpcStatus(page.status());
   const std::string event_id = DeriveId("paging.page-acknowledged", page->page_id());
@@ -116,12 +120,9 @@ grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext*, const csec::di
 
 grpc::Status PagingGrpcService::Decline(grpc::ServerContext*, const csec::dispatch::v1::DeclineRequest* request,
                                         csec::dispatch::v1::PageActionResponse* response) {
-  if (request->case_id().empty()) return Invalid("case_id", "required");
-  if (request->page_id().empty()) return Invalid("page_id", "required");
-  if (request->person_id().empty()) return Invalid("person_id", "required");
   PagingCaseState state;
   absl::StatusOr<PageRecord> page = LoadPage(
-      store_, clock_, request->case_id(), request->page_id(),
+      store_, clock_, request->case_id(), request->page_id(), request->person_id(),
       [&](const PageRecord& p) { return Has(p.current_person_ids(), request->person_id()); }, &state);
   if (!page.ok()) return ToGrpcStatus(page.status());
   if (page->state() != csec::dispatch::v1::PAGE_STATE_OPEN || !Has(page->current_person_ids(), request->person_id())) {
@@ -146,12 +147,9 @@ grpc::Status PagingGrpcService::Decline(grpc::ServerContext*, const csec::dispat
 grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext*,
                                               const csec::dispatch::v1::RecordPageArrivalRequest* request,
                                               csec::dispatch::v1::PageActionResponse* response) {
-  if (request->case_id().empty()) return Invalid("case_id", "required");
-  if (request->page_id().empty()) return Invalid("page_id", "required");
-  if (request->person_id().empty()) return Invalid("person_id", "required");
   PagingCaseState state;
   absl::StatusOr<PageRecord> page = LoadPage(
-      store_, clock_, request->case_id(), request->page_id(),
+      store_, clock_, request->case_id(), request->page_id(), request->person_id(),
       [&](const PageRecord& p) { return Has(p.paged_person_ids(), request->person_id()); }, &state);
   if (!page.ok()) return ToGrpcStatus(page.status());
   const csec::dispatch::v1::ResponderRole role = ArrivalRoleOf(state, *page);

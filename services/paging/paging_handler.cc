@@ -1,6 +1,6 @@
 #include "services/paging/paging_handler.h"
 
-#include <atomic>
+#include <optional>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -115,13 +115,9 @@ absl::Status PagingHandler::ProduceAll(const std::vector<Envelope>& events) {
 }
 
 absl::Status PagingHandler::Process(const Envelope& event) {
-  absl::StatusOr<RosterSnapshot> rosters = rosters_->Snapshot();
-  if (!rosters.ok()) return rosters.status();
-  EngineContext context{.config = config_,
-                        .on_call = [&](const std::string& roster_id, absl::Time at) {
-                          return OnCallIn(*rosters, *config_, roster_id, at);
-                        },
-                        .now = clock_->Now()};
+  LazyRosters rosters;
+  const EngineContext context = ContextWith(&rosters);
+  auto roster_failure = [&] { return rosters.has_value() ? rosters->status() : absl::OkStatus(); };
 
   if (event.has_wait_fired() && event.wait_fired().kind() == kShiftNoticeWait) {
     // A roster's wait: no case state, and every event id derives from the roster and the shift.
@@ -135,12 +131,14 @@ absl::Status PagingHandler::Process(const Envelope& event) {
       return absl::OkStatus();
     }
     std::vector<Envelope> events = ShiftNoticeEvents(*roster, absl::FromUnixMillis(start_ms), context);
+    if (absl::Status s = roster_failure(); !s.ok()) return s;
     return ProduceAll(events);
   }
 
   absl::StatusOr<csec::dispatch::v1::PagingCaseState> state = store_->Load(event.case_id());
   if (!state.ok()) return state.status();
   PagingDecision decision = DecidePaging(*state, event, context);
+  if (absl::Status s = roster_failure(); !s.ok()) return s;
   if (!decision.changed) return absl::OkStatus();
   absl::Status produced = ProduceAll(decision.events);
   if (!produced.ok()) return produced;
@@ -149,18 +147,26 @@ absl::Status PagingHandler::Process(const Envelope& event) {
 }
 
 absl::Status PagingHandler::RequestShiftNotices() {
-  absl::StatusOr<RosterSnapshot> rosters = rosters_->Snapshot();
-  if (!rosters.ok()) return rosters.status();
-  EngineContext context{.config = config_,
-                        .on_call = [&](const std::string& roster_id, absl::Time at) {
-                          return OnCallIn(*rosters, *config_, roster_id, at);
-                        },
-                        .now = clock_->Now()};
+  LazyRosters rosters;
+  const EngineContext context = ContextWith(&rosters);
   std::vector<Envelope> events;
   for (const Roster& roster : config_->rosters) {
     for (Envelope& e : FirstShiftNoticeWait(roster, context)) events.push_back(std::move(e));
   }
+  if (rosters.has_value() && !rosters->ok()) return rosters->status();
   return ProduceAll(events);
+}
+
+EngineContext PagingHandler::ContextWith(LazyRosters* rosters) const {
+  // Redis is read only when a decision asks who is on call (most events page nobody); a failed
+  // read answers nobody, and the caller fails the event so that the consumer retries it.
+  return {.config = config_,
+          .on_call =
+              [this, rosters](const std::string& roster_id, absl::Time at) {
+                if (!rosters->has_value()) *rosters = rosters_->Snapshot();
+                return (*rosters)->ok() ? OnCallIn(***rosters, *config_, roster_id, at) : OnCall{};
+              },
+          .now = clock_->Now()};
 }
 
 }  // namespace csec::paging

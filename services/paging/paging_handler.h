@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "services/common/clock.h"
 #include "services/common/kafka_consumer.h"
 #include "services/common/kafka_producer.h"
+#include "services/paging/page_engine.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"
 #include "services/paging/roster_book.h"
@@ -59,7 +61,11 @@ class PagingHandler {
     std::thread thread;
   };
 
+  // The roster snapshot of one decision, read from Redis on first use.
+  using LazyRosters = std::optional<absl::StatusOr<RosterSnapshot>>;
+
   void Run(Worker* worker);
+  EngineContext ContextWith(LazyRosters* rosters) const;
   absl::Status Process(const csec::dispatch::v1::Envelope& event);
   absl::Status ProduceAll(const std::vector<csec::dispatch::v1::Envelope>& events);
 

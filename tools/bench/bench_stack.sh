@@ -1,10 +1,11 @@
-# Sourced by the benchmark drivers (plumbing.sh, timers/timers.sh): a Kafka + Redis stack of the
+# Sourced by the benchmark drivers (plumbing.sh, timers/timers.sh, paging/paging.sh): a Kafka + Redis stack of the
 # bench's own in a fresh temporary directory, every process it starts stopped on exit (failure
 # included), and the small helpers they share. The driver defines say, die, root and keep first.
 #
 #   source "$root/tools/bench/bench_stack.sh"
 #   bench_stack_up csec-timers-bench      # sets dir, KAFKA_BROKERS, REDIS_ADDR; rcli works
 #   some_server & pids+=("$!")            # stopped on exit; stop_pid "$pid" to stop one now
+#   bench_bin="$(find_bench_bin timers_bench "$bench_bin")"
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
@@ -58,3 +59,30 @@ bench_stack_up() {  # name: $TMPDIR/<name>.XXXXXX with logs/ and stack/, Kafka +
   redis_host="${REDIS_ADDR%:*}"; redis_port="${REDIS_ADDR##*:}"
 }
 rcli() { redis-cli -h "$redis_host" -p "$redis_port" "$@"; }
+
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+ready_port() {  # ready file, key: a port a service wrote into its --ready_file
+  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+# target, given path (may be empty): the benchmark program to run. The given one, else the first
+# of $bin, build/ and build-bench/ that has it, else built alone in build/.
+find_bench_bin() {
+  local target="$1" found="$2" candidate
+  if [ -z "$found" ]; then
+    for candidate in "$bin/$target" "$root/build/bin/$target" "$root/build-bench/bin/$target"; do
+      if [ -x "$candidate" ]; then found="$candidate"; break; fi
+    done
+  fi
+  if [ -z "$found" ]; then
+    say "$target is missing: building it alone (cmake --build build --target $target -j2)"
+    [ -f "$root/build/CMakeCache.txt" ] || die "no build/ to build in: run tools/build.sh first"
+    cmake --build "$root/build" --target "$target" -j 2 >&2 ||
+      die "$target did not build; if the tree is mid-change, build it alone in a dir of your own:
+  cmake -S $root -B $root/build-bench -DCMAKE_BUILD_TYPE=Release && cmake --build $root/build-bench -j2 --target $target"
+    found="$root/build/bin/$target"
+  fi
+  [ -x "$found" ] || die "$found is not executable"
+  echo "$found"
+}

@@ -83,8 +83,6 @@ say() { echo "plumbing: $*" >&2; }
 die() { echo "plumbing: error: $*" >&2; exit 1; }
 source "$root/tools/bench/bench_stack.sh"
 # The system python3 starts faster than a pyenv shim; only the standard library is used.
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 # a / b with `digits` decimals, or n/a when either is missing or b is 0.
 ratio() {
   if [ -z "$1" ] || [ -z "$2" ] || [ "$1" = n/a ] || [ "$2" = n/a ] || awk "BEGIN { exit !($2 == 0) }"; then
@@ -118,20 +116,7 @@ for s in intake routing; do
     "$root/tools/build.sh" >&2
   fi
 done
-if [ -z "$bench_bin" ]; then
-  for candidate in "$bin/plumbing_bench" "$root/build/bin/plumbing_bench" "$root/build-bench/bin/plumbing_bench"; do
-    if [ -x "$candidate" ]; then bench_bin="$candidate"; break; fi
-  done
-fi
-if [ -z "$bench_bin" ]; then
-  say "plumbing_bench is missing: building it alone (cmake --build build --target plumbing_bench -j2)"
-  [ -f "$root/build/build.ninja" ] || die "no build/ to build in: run tools/build.sh first"
-  cmake --build "$root/build" --target plumbing_bench -j 2 >&2 ||
-    die "plumbing_bench did not build; if the tree is mid-change, build it alone in a dir of your own:
-  cmake -S $root -B $root/build-bench -G Ninja && cmake --build $root/build-bench -j2 --target plumbing_bench"
-  bench_bin="$root/build/bin/plumbing_bench"
-fi
-[ -x "$bench_bin" ] || die "$bench_bin is not executable"
+bench_bin="$(find_bench_bin plumbing_bench "$bench_bin")"
 for tool in redis-cli curl kcat; do command -v "$tool" >/dev/null || die "$tool is missing (tools/setup.sh installs it)"; done
 
 ghz="$(command -v ghz || true)"
@@ -201,7 +186,6 @@ await_ready() {  # pid ready_file what
   die "$3 was not ready within 60 s"
 }
 
-ready_port() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 routing_flags=()
 [ "$routing_static" = 1 ] && routing_flags+=(--instance_id=bench-routing-0)

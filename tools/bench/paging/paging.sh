@@ -83,8 +83,6 @@ done
 say() { echo "paging: $*" >&2; }
 die() { echo "paging: error: $*" >&2; exit 1; }
 source "$root/tools/bench/bench_stack.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 # A figure from a helper with 1 decimal; "never" for a page never received (inf), n/a if missing.
 fig() { case "$1" in '') echo n/a ;; inf) echo never ;; *) calc "$1" "${2:-1}" ;; esac; }
 
@@ -93,20 +91,7 @@ fig() { case "$1" in '') echo n/a ;; inf) echo never ;; *) calc "$1" "${2:-1}" ;
 for service in csec-timers csec-paging; do
   [ -x "$bin/$service" ] || die "$bin/$service does not exist (build it: cmake --build build --target $service)"
 done
-if [ -z "$bench_bin" ]; then
-  for candidate in "$bin/paging_bench" "$root/build/bin/paging_bench" "$root/build-bench/bin/paging_bench"; do
-    if [ -x "$candidate" ]; then bench_bin="$candidate"; break; fi
-  done
-fi
-if [ -z "$bench_bin" ]; then
-  say "paging_bench is missing: building it alone (cmake --build build --target paging_bench -j2)"
-  [ -f "$root/build/CMakeCache.txt" ] || die "no build/ to build in: run tools/build.sh first"
-  cmake --build "$root/build" --target paging_bench -j 2 >&2 ||
-    die "paging_bench did not build; if the tree is mid-change, build it alone in a dir of your own:
-  cmake -S $root -B $root/build-bench -G Ninja && cmake --build $root/build-bench -j2 --target paging_bench"
-  bench_bin="$root/build/bin/paging_bench"
-fi
-[ -x "$bench_bin" ] || die "$bench_bin is not executable"
+bench_bin="$(find_bench_bin paging_bench "$bench_bin")"
 command -v curl >/dev/null || die "curl is missing (tools/setup.sh installs it)"
 [ -f "$config" ] || die "no protocol config at $config"
 [ -f "$paging_config" ] || die "no paging config at $paging_config"
@@ -124,9 +109,6 @@ sed -e "s/^    minutes: 90\$/    seconds: $arrival/" \
 
 # ------------------------------------------------------------------------------ the services
 
-ready_port() {  # ready file, key
-  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
-}
 launch() {  # name, extra flags...: starts csec-<name>; waits for its ready file
   local name="$1"; shift
   local ready="$dir/$name.ready.json" pid

@@ -106,8 +106,6 @@ done
 say() { echo "timers: $*" >&2; }
 die() { echo "timers: error: $*" >&2; exit 1; }
 source "$root/tools/bench/bench_stack.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 # A figure from a helper with 1 decimal; "never" for a wait that never fired (inf), n/a if missing.
 fig() { case "$1" in '') echo n/a ;; inf) echo never ;; *) calc "$1" "${2:-1}" ;; esac; }
 # A Go-style duration (10s, 1500ms, 1m) in seconds, for the lease.
@@ -124,20 +122,7 @@ lease_seconds="$(seconds_of "$lease")"
 # ------------------------------------------------------------------------------ binaries, node
 
 [ -x "$bin/csec-timers" ] || die "$bin/csec-timers does not exist (build it: cmake --build build --target csec-timers)"
-if [ -z "$bench_bin" ]; then
-  for candidate in "$bin/timers_bench" "$root/build/bin/timers_bench" "$root/build-tbench/bin/timers_bench"; do
-    if [ -x "$candidate" ]; then bench_bin="$candidate"; break; fi
-  done
-fi
-if [ -z "$bench_bin" ]; then
-  say "timers_bench is missing: building it alone (cmake --build build --target timers_bench -j2)"
-  [ -f "$root/build/CMakeCache.txt" ] || die "no build/ to build in: run tools/build.sh first"
-  cmake --build "$root/build" --target timers_bench -j 2 >&2 ||
-    die "timers_bench did not build; if the tree is mid-change, build it alone in a dir of your own:
-  cmake -S $root -B $root/build-tbench -DCMAKE_BUILD_TYPE=Release && cmake --build $root/build-tbench -j2 --target timers_bench"
-  bench_bin="$root/build/bin/timers_bench"
-fi
-[ -x "$bench_bin" ] || die "$bench_bin is not executable"
+bench_bin="$(find_bench_bin timers_bench "$bench_bin")"
 for tool in redis-cli curl; do command -v "$tool" >/dev/null || die "$tool is missing (tools/setup.sh installs it)"; done
 timers_help="$("$bin/csec-timers" --helpfull 2>&1 || true)"
 timer_flags=(--instance_id=timers-0)
@@ -183,7 +168,7 @@ await_timers_ready() {  # sets metrics_url and ready_at
   for _ in $(seq 1200); do
     if [ -s "$dir/timers.ready.json" ]; then
       ready_at="$(now)"
-      metrics_url="http://127.0.0.1:$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_port"])' "$dir/timers.ready.json")/metrics"
+      metrics_url="http://127.0.0.1:$(ready_port "$dir/timers.ready.json" http_port)/metrics"
       return 0
     fi
     kill -0 "$timers_pid" 2>/dev/null || die "csec-timers exited before it was ready (see $dir/logs)"
