@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -133,7 +134,13 @@ class RedisClient::Lane {
         return;
       }
     }
-    for (const Request& r : batch) {
+    for (Request& r : batch) {
+      // A script's first use on a connection goes as EVAL, which also caches it. Sending EVALSHA
+      // and retrying on NOSCRIPT would let the commands pipelined behind it overtake it.
+      if (!r.eval_fallback.empty() && scripts_sent_.insert(r.args[1]).second) {
+        r.args = std::move(r.eval_fallback);
+        r.eval_fallback.clear();
+      }
       std::vector<const char*> argv;
       std::vector<size_t> lens;
       for (const std::string& a : r.args) {
@@ -168,7 +175,7 @@ class RedisClient::Lane {
       if (reply->type == REDIS_REPLY_ERROR) {
         absl::string_view error(reply->str, reply->len);
         if (absl::StartsWith(error, "NOSCRIPT") && !r.eval_fallback.empty()) {
-          // Nothing ran: the server lost its script cache (restart, SCRIPT FLUSH). Send the source.
+          // Nothing ran: the server lost its script cache (SCRIPT FLUSH). Send the source.
           r.args = std::move(r.eval_fallback);
           r.eval_fallback.clear();
           again.push_back(std::move(r));
@@ -199,6 +206,7 @@ class RedisClient::Lane {
     }
     redisSetTimeout(c, absl::ToTimeval(options_.io_timeout));
     context_ = c;
+    scripts_sent_.clear();  // perhaps a restarted server, with an empty script cache
     Reconnects().Increment();
     return absl::OkStatus();
   }
@@ -218,6 +226,7 @@ class RedisClient::Lane {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Only the I/O thread touches these.
   redisContext* context_ = nullptr;
+  absl::flat_hash_set<std::string> scripts_sent_;  // SHA1s sent as EVAL on this connection
   absl::Time next_connect_ = absl::InfinitePast();
   std::string last_connect_error_;
   std::thread thread_;  // last: starts once everything above is set

@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <chrono>
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -148,18 +149,20 @@ absl::Status Intake::Publish(const Envelope& envelope, const std::string& bytes,
 }
 
 void Intake::MarkPublished(const std::string& reservation, const std::string& fingerprint, const Envelope& envelope,
-                           std::string bytes) {
-  // Not waited for: the event is recorded once Kafka has it. If this fails, a retry publishes it
-  // again under the same id (dropped downstream), and the projector adds it to the case view
-  // from Kafka shortly.
+                           std::string bytes, absl::AnyInvocable<void()> then) {
+  // The caller is answered only after this, so a retry that follows the answer finds the
+  // reservation done and is told "duplicate" rather than publishing again. If it fails, the event
+  // is still recorded (Kafka has it): a retry publishes it again under the same id, dropped
+  // downstream, and the projector adds it to the case view from Kafka shortly.
   redis_->EvalAsync(
       PublishedScript(),
       {redis_keys::CaseEvents(envelope.case_id()), redis_keys::CaseVersion(envelope.case_id()), reservation},
       {fingerprint, ReservationTtlMs(), envelope.event_id(), std::move(bytes)},
-      [case_id = envelope.case_id()](absl::StatusOr<RedisReply> marked) {
+      [case_id = envelope.case_id(), then = std::move(then)](absl::StatusOr<RedisReply> marked) mutable {
         if (!marked.ok()) {
           log::Warn("intake.publication_not_marked", {{"case_id", case_id}, {"error", marked.status().ToString()}});
         }
+        then();
       });
 }
 
@@ -221,11 +224,12 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
       [this, done = std::move(done), response, fingerprint, bytes, state, envelope = std::move(envelope),
        station_id = request.referral().source().station_id()](absl::Status acked) mutable {
         if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
-        MarkPublished(redis_keys::ReportReservation(response.case_id()), fingerprint, envelope, std::move(bytes));
         Accepted(state == "new" ? "new" : "republished").Increment();
         log::Info("intake.referral_reported",
                   {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
-        done(std::move(response));
+        const std::string reservation = redis_keys::ReportReservation(response.case_id());
+        MarkPublished(reservation, fingerprint, envelope, std::move(bytes),
+                      [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
       });
 }
 
@@ -264,7 +268,9 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   set_body(envelope);
   std::string bytes = envelope.SerializeAsString();
   if (absl::Status published = Publish(envelope, bytes, fact, "request_id", deadline); !published.ok()) return published;
-  MarkPublished(reservation, fingerprint, envelope, std::move(bytes));
+  std::promise<void> marked;
+  MarkPublished(reservation, fingerprint, envelope, std::move(bytes), [&marked] { marked.set_value(); });
+  marked.get_future().wait();
   Accepted(state == "new" ? "new" : "republished").Increment();
   log::Info("intake.fact_recorded", {{"case_id", case_id}, {"event_id", response.event_id()}, {"fact", fact}});
   return response;

@@ -77,9 +77,10 @@ class Intake {
                      csec::dispatch::v1::ReportIdentificationResponse response, const std::string& fingerprint,
                      absl::StatusOr<RedisReply> reserved, ReportDone done);
   // After Kafka's acknowledgement: the reservation is done, and the event (`bytes`) is in the
-  // case view, ahead of any later read of the case through this process.
+  // case view, ahead of any later read of the case through this process. `then` runs once Redis
+  // answered, either way.
   void MarkPublished(const std::string& reservation, const std::string& fingerprint,
-                     const csec::dispatch::v1::Envelope& envelope, std::string bytes);
+                     const csec::dispatch::v1::Envelope& envelope, std::string bytes, absl::AnyInvocable<void()> then);
   // The path every fact takes; `set_body` puts the fact into the envelope.
   absl::StatusOr<FactResponse> RecordFact(absl::string_view fact, const std::string& request_id,
                                           const std::string& case_id, absl::Status valid, absl::Time deadline,
