@@ -10,6 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "services/common/clock.h"
+#include "services/common/medical_view.h"
 #include "services/common/protocol_config.h"
 
 namespace csec::intake {
@@ -23,6 +24,7 @@ using csec::dispatch::v1::DeadlineStatus;
 using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::MdtRecorded;
 using csec::dispatch::v1::MedicalExamRecorded;
+using csec::dispatch::v1::MedicalView;
 using csec::dispatch::v1::PageSummary;
 using csec::dispatch::v1::PlacementRecorded;
 using google::protobuf::Timestamp;
@@ -147,6 +149,11 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
     return id.empty() ? nullptr : &deadlines[id];
   };
 
+  // The Medical Hub story, told as the medical service tells it (services/common/medical_view.h).
+  MedicalView medical;
+  bool any_medical = false;
+  auto ApplyMedical = [&](const Envelope& e) { any_medical |= ApplyToMedicalView(e, &medical); };
+
   std::vector<std::string> page_order;
   std::map<std::string, PageSummary> pages;  // by page id
   auto PageOf = [&](const std::string& page_id) -> PageSummary& {
@@ -184,8 +191,17 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
       case Envelope::kMedicalExamRecorded: {
         const MedicalExamRecorded& m = e.medical_exam_recorded();
         exams.push_back({FactTime(m.has_examined_at(), m.examined_at(), e), &m});
+        // Intake and the medical service may both record the exam: as the medical service
+        // does, the first completes it and a later record adds nothing to the medical story.
+        if (medical.status() != csec::dispatch::v1::MEDICAL_STATUS_COMPLETED) ApplyMedical(e);
         break;
       }
+      case Envelope::kMedicalAppointmentScheduled:
+      case Envelope::kMedicalSchedulingFailed:
+      case Envelope::kMedicalNoShowRecorded:
+      case Envelope::kMedicalAppointmentCancelled:
+        ApplyMedical(e);
+        break;
       case Envelope::kCaseClosed: {
         const CaseClosed& c = e.case_closed();
         closures.push_back({FactTime(c.has_closed_at(), c.closed_at(), e), &c});
@@ -249,6 +265,7 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
       case Envelope::kStepSkipped:
       case Envelope::kShiftStarting:      // roster events: not about a case
       case Envelope::kRosterChanged:
+      case Envelope::kHubDayChanged:      // a hub's calendar (case id "hub:<id>"): not a case's
       case Envelope::kDeadlineReminder:  // a nudge before the due time: changes no state
       case Envelope::kWaitRequested:     // other services' waits are their own business
       case Envelope::kWaitCancelled:
@@ -269,6 +286,7 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
   if (!placements.empty()) *view.mutable_placement() = *placements.back().fact;
   if (!exams.empty()) *view.mutable_medical_exam() = *exams.front().fact;
   if (!closures.empty()) *view.mutable_closed() = *closures.front().fact;
+  if (any_medical) *view.mutable_medical() = std::move(medical);
 
   for (const std::string& id : DeadlineOrder(deadlines)) {
     *view.add_deadlines() = FoldDeadline(id, deadlines.at(id));

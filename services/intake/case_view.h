@@ -1,7 +1,8 @@
 // The case view: the whole story of one case (referral, routing decision, arrivals, MDTs,
-// placement, Medical Hub exam, closure, and the state of each protocol deadline), assembled from
-// the case's events. It is what IntakeService.GetCase answers and WatchCase streams. Pure: no
-// I/O, no clock and no config, so the same events always give the same view.
+// placement, Medical Hub appointments and exam, closure, and the state of each protocol
+// deadline), assembled from the case's events. It is what IntakeService.GetCase answers and
+// WatchCase streams. Pure: no I/O, no clock and no config, so the same events always give the
+// same view.
 //
 // Deadlines are shown as the timers service reported them on csec.timers.v1 (DeadlineArmed with
 // its due instant and config version, DeadlineMet, DeadlineMissed, DeadlineCancelled): nobody
@@ -48,6 +49,12 @@ namespace csec::intake {
 //   State: MET (met at or before due, even if reported after a miss), MET_LATE (met after due),
 //   else MISSED (a DeadlineMissed), else CANCELLED (a DeadlineCancelled), else PENDING.
 //   DeadlineReminder and the Wait* events change nothing in the view.
+// - medical (set once the case has a medical event): the medical service's events and
+//   MedicalExamRecorded, in event order, told by ApplyToMedicalView (services/common/
+//   medical_view.h) exactly as the medical service tells it; each adds a history entry at the
+//   envelope's occurred_at. Once an exam completed it, a later MedicalExamRecorded (the same exam
+//   recorded on csec.intake.v1 too) adds nothing there. HubDayChanged is about a hub's calendar
+//   (case id "hub:<hub id>"), never a case: it changes nothing.
 csec::dispatch::v1::CaseView BuildCaseView(const std::string& case_id,
                                            std::vector<csec::dispatch::v1::Envelope> events);
 

@@ -183,6 +183,81 @@ Envelope Reminder(const std::string& id, const std::string& deadline_id, absl::T
   return e;
 }
 
+// The medical service's events (csec.medical.v1).
+Envelope Medical(const std::string& id, absl::Time occurred_at) {
+  Envelope e = Base(id, occurred_at);
+  e.set_producer("medical");
+  return e;
+}
+
+csec::dispatch::v1::MedicalAppointment Appointment(int booking, const std::string& hub,
+                                                   absl::Time starts_at) {
+  csec::dispatch::v1::MedicalAppointment a;
+  a.set_appointment_id(std::string(kCase) + "-appt-" + std::to_string(booking));
+  a.set_hub_id(hub);
+  a.set_local_date("2026-11-22");
+  a.set_slot_index(booking);
+  *a.mutable_starts_at() = ToProtoTime(starts_at);
+  *a.mutable_ends_at() = ToProtoTime(starts_at + absl::Hours(1));
+  return a;
+}
+
+Envelope Scheduled(const std::string& id, absl::Time occurred_at, int booking,
+                   const std::string& hub, absl::Time starts_at, const std::string& trigger,
+                   bool emergency = false) {
+  Envelope e = Medical(id, occurred_at);
+  auto* s = e.mutable_medical_appointment_scheduled();
+  *s->mutable_appointment() = Appointment(booking, hub, starts_at);
+  s->set_reason("booked at " + hub + " (" + trigger + ")");
+  s->set_trigger(trigger);
+  s->set_booking_number(booking);
+  *s->mutable_window_ends_at() = ToProtoTime(kT0 + absl::Hours(72));
+  s->set_emergency_care_first(emergency);
+  if (booking > 1) s->set_replaces_appointment_id(Appointment(booking - 1, hub, kT0).appointment_id());
+  return e;
+}
+
+Envelope SchedulingFailed(const std::string& id, absl::Time occurred_at, int booking) {
+  Envelope e = Medical(id, occurred_at);
+  auto* f = e.mutable_medical_scheduling_failed();
+  f->set_cause("no_capacity");
+  f->set_why("hub-a and hub-b are full until the window ends");
+  f->set_trigger("case_routed");
+  f->set_booking_number(booking);
+  *f->mutable_window_ends_at() = ToProtoTime(kT0 + absl::Hours(72));
+  f->set_coordinator_hub_id("hub-a");
+  return e;
+}
+
+Envelope NoShow(const std::string& id, absl::Time occurred_at, const std::string& appointment_id,
+                const std::string& hub) {
+  Envelope e = Medical(id, occurred_at);
+  auto* n = e.mutable_medical_no_show_recorded();
+  n->set_appointment_id(appointment_id);
+  n->set_hub_id(hub);
+  n->set_recorded_by("coordinator-1");
+  *n->mutable_recorded_at() = ToProtoTime(occurred_at);
+  return e;
+}
+
+Envelope AppointmentCancelled(const std::string& id, absl::Time occurred_at,
+                              const std::string& appointment_id, const std::string& hub) {
+  Envelope e = Medical(id, occurred_at);
+  auto* c = e.mutable_medical_appointment_cancelled();
+  c->set_appointment_id(appointment_id);
+  c->set_hub_id(hub);
+  c->set_reason("case closed");
+  c->set_cancelled_by("intake");
+  *c->mutable_cancelled_at() = ToProtoTime(occurred_at);
+  return e;
+}
+
+std::vector<std::string> MedicalHistory(const CaseView& view) {
+  std::vector<std::string> what;
+  for (const auto& h : view.medical().history()) what.push_back(h.what());
+  return what;
+}
+
 const DeadlineStatus* FindDeadline(const CaseView& view, absl::string_view id) {
   for (const DeadlineStatus& d : view.deadlines()) {
     if (d.deadline_id() == id) return &d;
@@ -645,6 +720,144 @@ TEST(CaseViewTest, BodilessEventCountsInVersionOnly) {
   // An event whose body this build does not know (a newer schema) still moves the version.
   CaseView view = BuildCaseView(kCase, {Referral(), Base("ev-future", kT0 + absl::Hours(1))});
   EXPECT_EQ(view.version(), 2);
+}
+
+// --- Medical Hub: appointments and their history, from csec.medical.v1 ---
+
+constexpr auto kMedScheduled = csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED;
+constexpr auto kMedCompleted = csec::dispatch::v1::MEDICAL_STATUS_COMPLETED;
+constexpr auto kMedNoShow = csec::dispatch::v1::MEDICAL_STATUS_NO_SHOW;
+constexpr auto kMedCancelled = csec::dispatch::v1::MEDICAL_STATUS_CANCELLED;
+constexpr auto kMedFailed = csec::dispatch::v1::MEDICAL_STATUS_FAILED;
+
+TEST(CaseViewMedicalTest, NoMedicalEventsLeaveNoMedicalView) {
+  const CaseView view = BuildCaseView(kCase, {Referral(), Routed("ev-r", kReported, "mart-8")});
+  EXPECT_FALSE(view.has_medical());
+}
+
+TEST(CaseViewMedicalTest, ScheduledNoShowRescheduledIsTheWholeHistory) {
+  const absl::Time first_at = kT0 + absl::Hours(6);
+  const absl::Time second_at = kT0 + absl::Hours(30);
+  const Envelope first = Scheduled("md-1", kReported + absl::Seconds(4), 1, "hub-a", first_at,
+                                   "case_routed");
+  const std::string first_id = first.medical_appointment_scheduled().appointment().appointment_id();
+  const Envelope no_show = NoShow("md-2", first_at + absl::Minutes(45), first_id, "hub-a");
+  const Envelope second = Scheduled("md-3", first_at + absl::Minutes(45) + absl::Seconds(1), 2,
+                                    "hub-b", second_at, "no_show");
+
+  CaseView view = BuildCaseView(kCase, {Referral(), first, no_show});
+  EXPECT_EQ(view.medical().status(), kMedNoShow);
+  EXPECT_EQ(view.medical().appointment().appointment_id(), first_id);
+
+  std::vector<Envelope> events = {second, no_show, Referral(), first, no_show};  // any order
+  view = BuildCaseView(kCase, events);
+  EXPECT_EQ(view.version(), 4);
+  const auto& medical = view.medical();
+  EXPECT_EQ(medical.status(), kMedScheduled);
+  EXPECT_EQ(medical.appointment().hub_id(), "hub-b");
+  EXPECT_EQ(FromProtoTime(medical.appointment().starts_at()), second_at);
+  EXPECT_FALSE(medical.emergency_care_first());
+  EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduled", "no_show", "scheduled"));
+  ASSERT_EQ(medical.history_size(), 3);
+  EXPECT_EQ(FromProtoTime(medical.history(0).at()), kReported + absl::Seconds(4));
+  EXPECT_EQ(medical.history(0).appointment().appointment_id(), first_id);
+  EXPECT_EQ(medical.history(0).detail(), "booked at hub-a (case_routed)");
+  EXPECT_EQ(FromProtoTime(medical.history(1).at()), first_at + absl::Minutes(45));
+  EXPECT_EQ(medical.history(1).appointment().appointment_id(), first_id);
+  EXPECT_EQ(medical.history(1).detail(), "recorded by coordinator-1");
+  EXPECT_EQ(medical.history(2).appointment().hub_id(), "hub-b");
+  EXPECT_EQ(medical.history(2).detail(), "booked at hub-b (no_show)");
+
+  std::reverse(events.begin(), events.end());
+  EXPECT_TRUE(SameView(BuildCaseView(kCase, events), view));
+
+  // The exam at the new appointment's hub completes it.
+  Envelope exam = Exam("md-4", second_at + absl::Minutes(10));
+  exam.mutable_medical_exam_recorded()->set_hub_id("hub-b");
+  events.push_back(exam);
+  view = BuildCaseView(kCase, events);
+  EXPECT_EQ(view.medical().status(), kMedCompleted);
+  EXPECT_EQ(view.medical_exam().hub_id(), "hub-b");
+  EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduled", "no_show", "scheduled",
+                                                "exam_recorded"));
+  EXPECT_EQ(view.medical().history(3).appointment().hub_id(), "hub-b");
+  EXPECT_EQ(view.medical().history(3).detail(), "at hub-b");
+  EXPECT_EQ(FromProtoTime(view.medical().history(3).at()), second_at + absl::Minutes(70));
+}
+
+TEST(CaseViewMedicalTest, FailureShowsCauseAndWhyThenARebookingSchedules) {
+  const Envelope failed = SchedulingFailed("md-1", kReported + absl::Seconds(4), 1);
+  CaseView view = BuildCaseView(kCase, {Referral(), failed});
+  EXPECT_EQ(view.medical().status(), kMedFailed);
+  EXPECT_FALSE(view.medical().has_appointment());
+  ASSERT_EQ(view.medical().history_size(), 1);
+  EXPECT_EQ(view.medical().history(0).what(), "scheduling_failed");
+  EXPECT_EQ(view.medical().history(0).detail(),
+            "no_capacity: hub-a and hub-b are full until the window ends");
+  EXPECT_FALSE(view.medical().history(0).has_appointment());
+  EXPECT_EQ(FromProtoTime(view.medical().history(0).at()), kReported + absl::Seconds(4));
+
+  // A coordinator opened a day: the rebooking schedules, the failure stays in the history.
+  view = BuildCaseView(kCase, {Referral(), failed,
+                               Scheduled("md-2", kT0 + absl::Hours(2), 2, "hub-a",
+                                         kT0 + absl::Hours(50), "reschedule")});
+  EXPECT_EQ(view.medical().status(), kMedScheduled);
+  EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduling_failed", "scheduled"));
+}
+
+TEST(CaseViewMedicalTest, EmergencyCareFirstAndCancellation) {
+  const Envelope booked = Scheduled("md-1", kReported + absl::Seconds(4), 1, "hub-c",
+                                    kT0 + absl::Minutes(40), "case_routed", /*emergency=*/true);
+  const std::string id = booked.medical_appointment_scheduled().appointment().appointment_id();
+  CaseView view = BuildCaseView(kCase, {Referral(), booked});
+  EXPECT_TRUE(view.medical().emergency_care_first());
+
+  view = BuildCaseView(kCase, {Referral(), booked,
+                               AppointmentCancelled("md-2", kT0 + absl::Hours(1), id, "hub-c")});
+  EXPECT_EQ(view.medical().status(), kMedCancelled);
+  ASSERT_EQ(view.medical().history_size(), 2);
+  EXPECT_EQ(view.medical().history(1).what(), "cancelled");
+  EXPECT_EQ(view.medical().history(1).detail(), "case closed");
+  EXPECT_EQ(view.medical().history(1).appointment().appointment_id(), id);
+}
+
+TEST(CaseViewMedicalTest, TheSameExamRecordedTwiceCompletesItOnce) {
+  const Envelope booked = Scheduled("md-1", kT0 + absl::Hours(1), 1, "hub-a",
+                                    kT0 + absl::Hours(20), "case_routed");
+  const std::string id = booked.medical_appointment_scheduled().appointment().appointment_id();
+  Envelope by_medical = Exam("md-2", kT0 + absl::Hours(20));
+  by_medical.mutable_medical_exam_recorded()->set_hub_id("hub-a");
+  Envelope by_intake = by_medical;  // the same exam, also recorded on csec.intake.v1
+  by_intake.set_event_id("ev-exam");
+  *by_intake.mutable_occurred_at() = ToProtoTime(kT0 + absl::Hours(22));
+  const CaseView view = BuildCaseView(kCase, {by_intake, Referral(), booked, by_medical});
+  EXPECT_EQ(view.version(), 4);
+  EXPECT_EQ(view.medical().status(), kMedCompleted);
+  EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduled", "exam_recorded"));
+  EXPECT_EQ(view.medical().history(1).appointment().appointment_id(), id);
+  EXPECT_EQ(FromProtoTime(view.medical().history(1).at()), kT0 + absl::Hours(21));  // the first record
+
+  // An exam at another hub than the booked one names no appointment.
+  Envelope elsewhere = Exam("ev-exam-2", kT0 + absl::Hours(5));
+  const CaseView other = BuildCaseView(kCase, {Referral(), booked, elsewhere});
+  EXPECT_EQ(other.medical().status(), kMedCompleted);
+  ASSERT_EQ(other.medical().history_size(), 2);
+  EXPECT_FALSE(other.medical().history(1).has_appointment());
+  EXPECT_EQ(other.medical().appointment().appointment_id(), id);  // the last one booked
+}
+
+TEST(CaseViewMedicalTest, HubCalendarEventsAreNotACasesStory) {
+  Envelope day = Medical("md-day", kT0 + absl::Hours(1));
+  day.set_case_id("hub:hub-a");
+  day.mutable_hub_day_changed()->set_hub_id("hub-a");
+  day.mutable_hub_day_changed()->set_closed(true);
+  CaseView view = BuildCaseView(kCase, {Referral(), day});
+  EXPECT_EQ(view.version(), 1);
+  EXPECT_FALSE(view.has_medical());
+  day.clear_case_id();  // even one that names no case changes nothing but the version
+  view = BuildCaseView(kCase, {Referral(), day});
+  EXPECT_EQ(view.version(), 2);
+  EXPECT_FALSE(view.has_medical());
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 // SMS/voice adapters) and takes their acknowledgements; PagingService on --grpc_listen. Flags:
 // services/common/service_runtime.cc, plus the ones below.
 //
-// Two consumers: "paging" decides (routing, timers, intake and paging topics: routed cases,
-// missed deadlines, step waits, acknowledgements, arrivals) and "paging-delivery" sends (the
-// PageSent events and the delivery waits), apart, so a slow channel holds up no decision.
+// Two consumers: "paging" decides (routing, timers, intake, medical and paging topics: routed
+// cases, missed deadlines, step waits, acknowledgements, arrivals, medical scheduling failures and
+// emergencies) and "paging-delivery" sends (the PageSent events and the delivery waits), apart,
+// so a slow channel holds up no decision.
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     auto* handler = s.Own(std::make_unique<PagingHandler>(
         config, store, rosters, s.producer(), clock, PagingHandlerOptions{.workers = absl::GetFlag(FLAGS_paging_workers)}));
     if (absl::Status asked = handler->RequestShiftNotices(); !asked.ok()) return asked;
-    s.Consume({.group_id = "paging", .topics = {kRoutingTopic, kTimersTopic, kIntakeTopic, kPagingTopic}},
+    s.Consume({.group_id = "paging", .topics = {kRoutingTopic, kTimersTopic, kIntakeTopic, kMedicalTopic, kPagingTopic}},
               HandleEnvelopes("paging", [handler](const csec::dispatch::v1::Envelope& e, HandlerDone done) {
                 handler->Handle(e, std::move(done));
               }));

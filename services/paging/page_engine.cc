@@ -8,12 +8,24 @@
 // - PageAcknowledged: the chain stops (the deadline behind it does not).
 // - ArrivalRecorded: closes the role's "case_routed" page. DeadlineMet: closes that deadline's
 //   pages. CaseClosed: closes every page.
+// - MedicalSchedulingFailed: the case summary's medical_note says why; pages the hub coordinator
+//   (the chain of coordinator_hub_id, else kHubCoordinatorFallbackChain) and the case's team,
+//   reason "medical_scheduling_failed:<booking number>".
+// - MedicalAppointmentScheduled: the medical_note says where and when; closes the failure pages
+//   of this booking number or an earlier one ("medical appointment booked"); with
+//   emergency_care_first, pages the team, reason "medical_emergency" (once per case).
+// - MedicalExamRecorded: the medical_note says so; closes every failure page ("exam recorded").
+//   Once an emergency booking was seen, every later medical_note starts by saying emergency care
+//   comes first. Nothing in a note comes from the youth's identity: hubs, times, cause and why.
+// - CaseRouted after a medical failure or emergency (topics are not ordered with each other):
+//   the team is paged for what it has not heard yet.
 // Moving on: the next step, then the chain again while `repeat` allows, then ChainExhausted,
 // which opens a page of the chain's on_exhausted role. A step with nobody to page is skipped at
 // once (StepSkipped), never waited out.
 #include "services/paging/page_engine.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -36,6 +48,9 @@ using csec::dispatch::v1::PagingCaseState;
 constexpr char kProducer[] = "paging";
 constexpr char kDeadlineReasonPrefix[] = "deadline_missed:";
 constexpr char kExhaustedReasonPrefix[] = "chain_exhausted:";
+// Once an emergency booking was seen, every medical_note of the case starts with this (and
+// CaseRouted looks for it).
+constexpr char kEmergencyNote[] = "Emergency care comes first: the referral reported an immediate medical need.";
 // A chain_exhausted page may itself exhaust and page its chain's on_exhausted role; this many
 // levels at most, so a cycle of on_exhausted roles cannot page forever.
 constexpr int kMaxExhaustedDepth = 2;
@@ -269,6 +284,38 @@ bool ChainAppliesTo(const Chain* chain, const CaseSummary& summary) {
   return *chain->applies_to_agency == summary.agency();
 }
 
+// The booking number of a "medical_scheduling_failed:<n>" page, or nullopt for any other page.
+std::optional<int> FailedBookingOf(const PageRecord& page) {
+  int booking = 0;
+  if (!absl::StartsWith(page.reason(), kMedicalFailedReasonPrefix) ||
+      !absl::SimpleAtoi(absl::string_view(page.reason()).substr(sizeof(kMedicalFailedReasonPrefix) - 1), &booking)) {
+    return std::nullopt;
+  }
+  return booking;
+}
+
+// "hub-lac-usc on 2026-03-06 at 10:00 PST" (the county's time zone).
+std::string AppointmentText(const csec::dispatch::v1::MedicalAppointment& appointment, absl::TimeZone zone) {
+  std::string text = appointment.hub_id();
+  if (appointment.has_starts_at()) {
+    absl::StrAppend(&text, " on ",
+                    absl::FormatTime("%Y-%m-%d at %H:%M %Z", FromProtoTime(appointment.starts_at()), zone));
+  } else if (!appointment.local_date().empty()) {
+    absl::StrAppend(&text, " on ", appointment.local_date());
+  }
+  return text;
+}
+
+// Sets the case's medical_note to `news`, after kEmergencyNote on an emergency case; true if it
+// changed.
+bool SetMedicalNote(CaseSummary& summary, bool emergency, absl::string_view news) {
+  emergency |= absl::StartsWith(summary.medical_note(), kEmergencyNote);
+  std::string note = emergency ? absl::StrCat(kEmergencyNote, " ", news) : std::string(news);
+  if (summary.medical_note() == note) return false;
+  summary.set_medical_note(std::move(note));
+  return true;
+}
+
 // "<page id>|<attempt>" → the two parts, or false.
 bool ParseStepSubject(absl::string_view subject, std::string* page_id, int* attempt) {
   std::vector<absl::string_view> parts = absl::StrSplit(subject, '|');
@@ -307,6 +354,9 @@ bool PagingActsOn(const Envelope& e) {
     case Envelope::kCaseClosed:
     case Envelope::kPageAcknowledged:
     case Envelope::kPageDeclined:
+    case Envelope::kMedicalSchedulingFailed:
+    case Envelope::kMedicalAppointmentScheduled:
+    case Envelope::kMedicalExamRecorded:
       return true;
     case Envelope::kWaitFired:
       return e.wait_fired().kind() == kStepWait || e.wait_fired().kind() == kShiftNoticeWait;
@@ -333,6 +383,17 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
       if (summary.closed() || too_old) return d.Finish(first);
       if (!routed.team_id().empty()) d.Open(routed.team_id(), kCaseRoutedReason, "");
       if (!routed.advocacy_agency_id().empty()) d.Open(routed.advocacy_agency_id(), kCaseRoutedReason, "");
+      if (!routed.team_id().empty()) {
+        // Medical news that came before the routing decision: the team has not heard it yet.
+        std::vector<std::string> failures;
+        for (const PageRecord& page : d.state().pages()) {
+          if (FailedBookingOf(page).has_value() && !IsOver(page)) failures.push_back(page.reason());
+        }
+        for (const std::string& reason : failures) d.Open(routed.team_id(), reason, "");
+        if (absl::StartsWith(summary.medical_note(), kEmergencyNote)) {
+          d.Open(routed.team_id(), kMedicalEmergencyReason, "");
+        }
+      }
       return d.Finish(first);
     }
     case Envelope::kDeadlineMissed: {
@@ -364,6 +425,56 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
         if (ArrivalRoleOf(d.state(), page) == arrival.role()) d.Close(page, "arrived");
       }
       return d.Finish(!known);
+    }
+    case Envelope::kMedicalSchedulingFailed: {
+      const auto& failed = event.medical_scheduling_failed();
+      const std::string reason = absl::StrCat(kMedicalFailedReasonPrefix, failed.booking_number());
+      std::string coordinator = failed.coordinator_hub_id();
+      if (coordinator.empty() || context.config->FindChain(coordinator) == nullptr) {
+        coordinator = kHubCoordinatorFallbackChain;
+      }
+      // A replay (its page is there, open or not) changes nothing, not even the note.
+      if (d.Find(PageId(event.case_id(), coordinator, reason)) != nullptr) return d.Finish(false);
+      const bool changed = SetMedicalNote(
+          summary, false, absl::StrCat("Medical Hub scheduling failed (", failed.cause(), "): ", failed.why()));
+      if (summary.closed() || too_old) return d.Finish(changed);
+      d.Open(coordinator, reason, "");
+      // Not routed yet: CaseRouted pages the team.
+      if (!summary.team_id().empty()) d.Open(summary.team_id(), reason, "");
+      return d.Finish(changed);
+    }
+    case Envelope::kMedicalAppointmentScheduled: {
+      const auto& scheduled = event.medical_appointment_scheduled();
+      // A replayed earlier booking after a later failure is old news: it closes and notes nothing.
+      for (const PageRecord& page : d.state().pages()) {
+        if (std::optional<int> booking = FailedBookingOf(page); booking.has_value() && scheduled.booking_number() > 0 &&
+                                                                 *booking > scheduled.booking_number()) {
+          return d.Finish(false);
+        }
+      }
+      const std::string where = AppointmentText(scheduled.appointment(), context.config->time_zone);
+      const bool changed = SetMedicalNote(summary, scheduled.emergency_care_first(),
+                                          absl::StrCat("Medical Hub exam booked at ", where, "."));
+      for (PageRecord& page : *d.state().mutable_pages()) {
+        std::optional<int> booking = FailedBookingOf(page);
+        if (booking.has_value() && (scheduled.booking_number() <= 0 || *booking <= scheduled.booking_number())) {
+          d.Close(page, "medical appointment booked");
+        }
+      }
+      if (scheduled.emergency_care_first() && !summary.closed() && !too_old && !summary.team_id().empty()) {
+        d.Open(summary.team_id(), kMedicalEmergencyReason, "");
+      }
+      return d.Finish(changed);
+    }
+    case Envelope::kMedicalExamRecorded: {
+      const auto& exam = event.medical_exam_recorded();
+      const bool changed = SetMedicalNote(
+          summary, false,
+          absl::StrCat("Medical Hub exam recorded", exam.hub_id().empty() ? "" : " at ", exam.hub_id(), "."));
+      for (PageRecord& page : *d.state().mutable_pages()) {
+        if (FailedBookingOf(page).has_value()) d.Close(page, "exam recorded");
+      }
+      return d.Finish(changed);
     }
     case Envelope::kCaseClosed: {
       const bool was_closed = summary.closed();

@@ -31,6 +31,11 @@ namespace csec::paging {
 inline constexpr char kStepWait[] = "page_step";          // subject "<page id>|<attempt>"
 inline constexpr char kShiftNoticeWait[] = "shift_notice";  // case "roster:<id>", subject "<start ms>"
 inline constexpr char kCaseRoutedReason[] = "case_routed";
+// The medical service found no slot: "medical_scheduling_failed:<booking number>", so a later
+// failure (a new booking number) pages again and a replay does not.
+inline constexpr char kMedicalFailedReasonPrefix[] = "medical_scheduling_failed:";
+// Emergency care comes first: the team is told once per case.
+inline constexpr char kMedicalEmergencyReason[] = "medical_emergency";
 
 // The case id under which a roster's events (RosterChanged, ShiftStarting, its waits) travel.
 std::string RosterCaseId(absl::string_view roster_id);

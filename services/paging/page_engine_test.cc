@@ -25,8 +25,11 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'780'000'000);
 PagingConfig TestConfig() {
   PagingConfig c;
   c.time_zone = absl::UTCTimeZone();
-  for (const char* id : {"ctu-a", "ctu-b", "ctu-boss", "adv-a", "adv-boss", "cph-boss"}) c.people.push_back({.id = id});
-  for (const char* id : {"ctu-spa-4", "ctu-supervisor", "saving-innocence", "advocacy-supervisor", "cph-supervisor"}) {
+  for (const char* id : {"ctu-a", "ctu-b", "ctu-boss", "adv-a", "adv-boss", "cph-boss", "hub-a-coord", "dhs-coord"}) {
+    c.people.push_back({.id = id});
+  }
+  for (const char* id : {"ctu-spa-4", "ctu-supervisor", "saving-innocence", "advocacy-supervisor", "cph-supervisor",
+                         "hub-a", "dhs-hub-coordinator"}) {
     c.rosters.push_back({.id = id});
   }
   auto on_call = [](const char* roster) { return ChainTarget{.kind = ChainTarget::Kind::kOnCall, .id = roster}; };
@@ -51,6 +54,14 @@ PagingConfig TestConfig() {
   c.chains.push_back({.id = "cph-supervisor",
                       .steps = {{.targets = {on_call("cph-supervisor")}, .wait = absl::Minutes(10)}},
                       .on_exhausted = "cph-supervisor"});
+  // Hub hub-a's coordinator, then the DHS line; hub-b has no chain of its own.
+  c.chains.push_back({.id = "hub-a",
+                      .steps = {{.targets = {on_call("hub-a")}, .wait = absl::Minutes(10)},
+                                {.targets = {on_call("dhs-hub-coordinator")}, .wait = absl::Minutes(10)}},
+                      .on_exhausted = "cph-supervisor"});
+  c.chains.push_back({.id = "dhs-hub-coordinator",
+                      .steps = {{.targets = {on_call("dhs-hub-coordinator")}, .wait = absl::Minutes(10)}},
+                      .on_exhausted = "cph-supervisor"});
   return c;
 }
 
@@ -61,7 +72,9 @@ class PageEngineTest : public ::testing::Test {
                 {"ctu-supervisor", "ctu-boss"},
                 {"saving-innocence", "adv-a"},
                 {"advocacy-supervisor", "adv-boss"},
-                {"cph-supervisor", "cph-boss"}};
+                {"cph-supervisor", "cph-boss"},
+                {"hub-a", "hub-a-coord"},
+                {"dhs-hub-coordinator", "dhs-coord"}};
   }
 
   EngineContext Context() {
@@ -109,12 +122,60 @@ class PageEngineTest : public ::testing::Test {
     return e;
   }
 
+  // The medical service's events (csec.medical.v1). Ids are made up; medical derives its own.
+  Envelope SchedulingFailed(int booking, const std::string& coordinator_hub_id = "hub-a") const {
+    Envelope e = Event("medical-failed-" + std::to_string(booking));
+    auto* f = e.mutable_medical_scheduling_failed();
+    f->set_cause("no_capacity");
+    f->set_why("hub-a and hub-b are full through 2026-05-31");
+    f->set_trigger(booking == 1 ? "case_routed" : "no_show");
+    f->set_booking_number(booking);
+    f->set_coordinator_hub_id(coordinator_hub_id);
+    return e;
+  }
+  Envelope Scheduled(int booking, bool emergency = false) const {
+    Envelope e = Event("medical-scheduled-" + std::to_string(booking));
+    auto* s = e.mutable_medical_appointment_scheduled();
+    s->mutable_appointment()->set_appointment_id("appt-" + std::to_string(booking));
+    s->mutable_appointment()->set_hub_id("hub-a");
+    s->mutable_appointment()->set_local_date("2026-05-28");
+    *s->mutable_appointment()->mutable_starts_at() = ToProtoTime(kT0 + absl::Hours(3));
+    s->set_reason("soonest slot");
+    s->set_trigger(booking == 1 ? "case_routed" : "reschedule");
+    s->set_booking_number(booking);
+    s->set_emergency_care_first(emergency);
+    return e;
+  }
+  Envelope ExamRecorded() const {
+    Envelope e = Event("medical-exam");
+    e.mutable_medical_exam_recorded()->set_hub_id("hub-a");
+    *e.mutable_medical_exam_recorded()->mutable_examined_at() = ToProtoTime(now_);
+    return e;
+  }
+  std::string FailedPage(const std::string& role, int booking) const {
+    return PageId("case-1", role, "medical_scheduling_failed:" + std::to_string(booking));
+  }
+
   static std::vector<std::string> PagedPeople(const std::vector<Envelope>& events) {
     std::vector<std::string> people;
     for (const Envelope& e : events) {
       if (e.has_page_sent()) people.push_back(e.page_sent().person_id());
     }
     return people;
+  }
+  static std::vector<std::string> Reasons(const std::vector<Envelope>& events) {
+    std::vector<std::string> reasons;
+    for (const Envelope& e : events) {
+      if (e.has_page_sent()) reasons.push_back(e.page_sent().role() + " " + e.page_sent().reason());
+    }
+    return reasons;
+  }
+  static std::vector<std::string> Closed(const std::vector<Envelope>& events) {
+    std::vector<std::string> closed;
+    for (const Envelope& e : events) {
+      if (e.has_page_closed()) closed.push_back(e.page_closed().page_id() + " " + e.page_closed().why());
+    }
+    return closed;
   }
   static int Count(const std::vector<Envelope>& events, Envelope::BodyCase body) {
     int n = 0;
@@ -319,6 +380,173 @@ TEST_F(PageEngineTest, ShiftNoticeGoesToWhoeverTakesOverAndAsksForTheNextOne) {
   events = ShiftNoticeEvents(roster, mid_turn, context);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_TRUE(events[0].has_wait_requested());
+}
+
+// --- Medical Hub: scheduling failures and emergencies (csec.medical.v1) ---------------------
+
+TEST_F(PageEngineTest, PagingActsOnTheMedicalEventsItEscalates) {
+  EXPECT_TRUE(PagingActsOn(SchedulingFailed(1)));
+  EXPECT_TRUE(PagingActsOn(Scheduled(1)));
+  EXPECT_TRUE(PagingActsOn(ExamRecorded()));
+  Envelope day = Event("hub-day");
+  day.set_case_id("hub:hub-a");
+  day.mutable_hub_day_changed()->set_hub_id("hub-a");
+  EXPECT_FALSE(PagingActsOn(day));
+  Envelope no_show = Event("no-show");
+  no_show.mutable_medical_no_show_recorded()->set_appointment_id("appt-1");
+  EXPECT_FALSE(PagingActsOn(no_show));  // a rebooking or a failure follows: that one pages
+}
+
+TEST_F(PageEngineTest, SchedulingFailurePagesTheHubsCoordinatorAndTheTeamSayingWhy) {
+  Apply(Routed());
+  std::vector<Envelope> events = Apply(SchedulingFailed(1));
+  EXPECT_THAT(PagedPeople(events), ElementsAre("hub-a-coord", "ctu-a"));
+  EXPECT_THAT(Reasons(events),
+              ElementsAre("hub-a medical_scheduling_failed:1", "ctu-spa-4 medical_scheduling_failed:1"));
+  EXPECT_EQ(Count(events, Envelope::kWaitRequested), 2);
+  const Envelope* sent = First(events, Envelope::kPageSent);
+  EXPECT_EQ(sent->page_sent().page_id(), FailedPage("hub-a", 1));
+  EXPECT_EQ(sent->page_sent().case_summary().medical_note(),
+            "Medical Hub scheduling failed (no_capacity): hub-a and hub-b are full through 2026-05-31");
+  EXPECT_EQ(sent->page_sent().case_summary().team_id(), "ctu-spa-4");
+  EXPECT_EQ(state_.summary().medical_note(), sent->page_sent().case_summary().medical_note());
+
+  // Unacknowledged, the coordinator's page moves on like any other: the DHS line next.
+  now_ += absl::Minutes(10);
+  EXPECT_THAT(PagedPeople(Apply(StepFired(FailedPage("hub-a", 1), 1))), ElementsAre("dhs-coord"));
+}
+
+TEST_F(PageEngineTest, SchedulingFailureFallsBackToTheDhsHubCoordinatorLine) {
+  Apply(Routed());
+  // No hub named, then a hub without a chain of its own.
+  std::vector<Envelope> events = Apply(SchedulingFailed(1, ""));
+  EXPECT_THAT(Reasons(events),
+              ElementsAre("dhs-hub-coordinator medical_scheduling_failed:1", "ctu-spa-4 medical_scheduling_failed:1"));
+  EXPECT_THAT(PagedPeople(events), ElementsAre("dhs-coord", "ctu-a"));
+  events = Apply(SchedulingFailed(2, "hub-b"));
+  EXPECT_THAT(Reasons(events),
+              ElementsAre("dhs-hub-coordinator medical_scheduling_failed:2", "ctu-spa-4 medical_scheduling_failed:2"));
+}
+
+TEST_F(PageEngineTest, ReplayedSchedulingFailurePagesNobodyAgain) {
+  Apply(Routed());
+  Apply(SchedulingFailed(1));
+  PagingDecision again = DecidePaging(state_, SchedulingFailed(1), Context());
+  EXPECT_FALSE(again.changed);
+  EXPECT_THAT(again.events, IsEmpty());
+  // Nor once the failure is over and the case has moved on.
+  Apply(Scheduled(2));
+  again = DecidePaging(state_, SchedulingFailed(1), Context());
+  EXPECT_FALSE(again.changed);
+  EXPECT_THAT(again.events, IsEmpty());
+}
+
+TEST_F(PageEngineTest, ALaterFailureWithANewBookingNumberPagesAgain) {
+  Apply(Routed());
+  Apply(SchedulingFailed(1));
+  Apply(Scheduled(2));  // a coordinator opened a day: booked
+  // The youth did not come, and nothing is left in the window: booking 3 fails.
+  Envelope later = SchedulingFailed(3);
+  later.mutable_medical_scheduling_failed()->set_cause("window_passed");
+  later.mutable_medical_scheduling_failed()->set_why("the 72-hour window ended 2026-05-31 20:26 UTC");
+  std::vector<Envelope> events = Apply(later);
+  EXPECT_THAT(Reasons(events),
+              ElementsAre("hub-a medical_scheduling_failed:3", "ctu-spa-4 medical_scheduling_failed:3"));
+  EXPECT_EQ(First(events, Envelope::kPageSent)->page_sent().case_summary().medical_note(),
+            "Medical Hub scheduling failed (window_passed): the 72-hour window ended 2026-05-31 20:26 UTC");
+  EXPECT_THAT(Apply(later), IsEmpty());
+}
+
+TEST_F(PageEngineTest, EmergencyCarePagesTheTeamOnceWithWhereAndWhen) {
+  Apply(Routed());
+  std::vector<Envelope> events = Apply(Scheduled(1, /*emergency=*/true));
+  EXPECT_THAT(Reasons(events), ElementsAre("ctu-spa-4 medical_emergency"));
+  EXPECT_THAT(PagedPeople(events), ElementsAre("ctu-a"));
+  const Envelope* sent = First(events, Envelope::kPageSent);
+  EXPECT_EQ(sent->page_sent().page_id(), PageId("case-1", "ctu-spa-4", "medical_emergency"));
+  EXPECT_EQ(sent->page_sent().case_summary().medical_note(),
+            "Emergency care comes first: the referral reported an immediate medical need. Medical Hub exam booked "
+            "at hub-a on 2026-05-28 at 23:26 UTC.");
+  // A replay, and a rebooking of the same emergency, page nobody again.
+  EXPECT_THAT(Apply(Scheduled(1, true)), IsEmpty());
+  EXPECT_THAT(PagedPeople(Apply(Scheduled(2, true))), IsEmpty());
+  // An ordinary booking pages nobody, and only notes where and when.
+  state_ = {};
+  Apply(Routed());
+  events = Apply(Scheduled(1));
+  EXPECT_THAT(PagedPeople(events), IsEmpty());
+  EXPECT_EQ(state_.summary().medical_note(), "Medical Hub exam booked at hub-a on 2026-05-28 at 23:26 UTC.");
+}
+
+TEST_F(PageEngineTest, ALaterBookingClosesTheFailurePages) {
+  Apply(Routed());
+  Apply(SchedulingFailed(1));
+  std::vector<Envelope> events = Apply(Scheduled(2));
+  EXPECT_THAT(Closed(events), ElementsAre(FailedPage("hub-a", 1) + " medical appointment booked",
+                                          FailedPage("ctu-spa-4", 1) + " medical appointment booked"));
+  EXPECT_EQ(Count(events, Envelope::kWaitCancelled), 2);
+  EXPECT_THAT(PagedPeople(events), IsEmpty());
+  EXPECT_EQ(FindPage(state_, FailedPage("hub-a", 1))->state(), csec::dispatch::v1::PAGE_STATE_CLOSED);
+  // The case_routed pages are not the medical service's to close.
+  EXPECT_EQ(FindPage(state_, responder_page_)->state(), csec::dispatch::v1::PAGE_STATE_OPEN);
+
+  // A replay of an earlier booking after a later failure closes nothing.
+  Apply(SchedulingFailed(3));
+  EXPECT_THAT(Closed(Apply(Scheduled(2))), IsEmpty());
+  EXPECT_EQ(FindPage(state_, FailedPage("hub-a", 3))->state(), csec::dispatch::v1::PAGE_STATE_OPEN);
+  EXPECT_THAT(state_.summary().medical_note(), ::testing::HasSubstr("scheduling failed"));
+
+  // The exam closes them too, acknowledged or not.
+  Envelope ack = Event("ack-failed-3");
+  ack.mutable_page_acknowledged()->set_page_id(FailedPage("hub-a", 3));
+  ack.mutable_page_acknowledged()->set_person_id("hub-a-coord");
+  Apply(ack);
+  events = Apply(ExamRecorded());
+  EXPECT_THAT(Closed(events), ElementsAre(FailedPage("hub-a", 3) + " exam recorded",
+                                          FailedPage("ctu-spa-4", 3) + " exam recorded"));
+  EXPECT_EQ(Count(events, Envelope::kWaitCancelled), 1);  // the acknowledged page had no wait running
+  EXPECT_EQ(state_.summary().medical_note(), "Medical Hub exam recorded at hub-a.");
+}
+
+TEST_F(PageEngineTest, CaseClosedClosesTheMedicalPagesAndAClosedCaseIsNotPaged) {
+  Apply(Routed());
+  Apply(SchedulingFailed(1));
+  Apply(Scheduled(2, /*emergency=*/true));
+  Apply(SchedulingFailed(3));
+  Envelope closed = Event("closed-1");
+  closed.mutable_case_closed();
+  std::vector<Envelope> events = Apply(closed);
+  // case_routed x2, medical_emergency, medical_scheduling_failed:3 x2 (the :1 pages were closed).
+  EXPECT_EQ(Count(events, Envelope::kPageClosed), 5);
+  for (const auto& page : state_.pages()) {
+    EXPECT_EQ(page.state(), csec::dispatch::v1::PAGE_STATE_CLOSED) << page.reason();
+  }
+  EXPECT_THAT(PagedPeople(Apply(SchedulingFailed(4))), IsEmpty());
+}
+
+TEST_F(PageEngineTest, MedicalNewsBeforeTheRoutingDecisionReachesTheTeamWhenItIsRouted) {
+  // Topics are not ordered with each other: the failure and the emergency may come first.
+  std::vector<Envelope> events = Apply(SchedulingFailed(1));
+  EXPECT_THAT(Reasons(events), ElementsAre("hub-a medical_scheduling_failed:1"));
+  Apply(Scheduled(2, /*emergency=*/true));  // closes the failure: nothing left to tell of it
+  Apply(SchedulingFailed(3, ""));
+  events = Apply(Routed());
+  EXPECT_THAT(Reasons(events), ElementsAre("ctu-spa-4 case_routed", "saving-innocence case_routed",
+                                           "ctu-spa-4 medical_scheduling_failed:3", "ctu-spa-4 medical_emergency"));
+  // On an emergency case every medical note says so first, the failure's too.
+  EXPECT_EQ(state_.summary().medical_note(),
+            "Emergency care comes first: the referral reported an immediate medical need. Medical Hub scheduling "
+            "failed (no_capacity): hub-a and hub-b are full through 2026-05-31");
+  EXPECT_THAT(Apply(Routed()), IsEmpty());
+}
+
+TEST_F(PageEngineTest, OldMedicalEventsOpenNoPage) {
+  Apply(Routed());
+  Envelope failed = SchedulingFailed(1);
+  now_ += absl::Hours(25);
+  std::vector<Envelope> events = Apply(failed);
+  EXPECT_THAT(PagedPeople(events), IsEmpty());
+  EXPECT_THAT(state_.summary().medical_note(), ::testing::HasSubstr("no_capacity"));  // still told on later pages
 }
 
 }  // namespace

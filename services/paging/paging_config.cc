@@ -394,6 +394,11 @@ void CheckProtocolRoles(YamlConfigReader& reader, const IdIndex& chain_ids, cons
     }
   }
   need(protocol.routing.supervisor_id, "routing.supervisor_id");
+  // A medical scheduling failure pages the hub's coordinator chain, or this line when the hub has
+  // none: with any hub configured it must exist.
+  if (!protocol.hubs.empty()) {
+    need(kHubCoordinatorFallbackChain, "hubs (the Medical Hub coordinator line paged for a hub without a chain)");
+  }
   for (const auto& [role, whos] : needs) {
     reader.AddError("chains", absl::StrCat("no chain for role \"", role, "\" named by ", absl::StrJoin(whos, ", "),
                                            " in ", protocol.file_name.empty() ? "the protocol config" : protocol.file_name));

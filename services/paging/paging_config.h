@@ -25,6 +25,11 @@
 
 namespace csec::paging {
 
+// The DHS Medical Hub coordinator line: paged about a medical scheduling failure when the hub
+// the medical service names has no chain of its own (each hub's coordinator chain has the hub's
+// id). Required whenever the protocol config has a hub.
+inline constexpr char kHubCoordinatorFallbackChain[] = "dhs-hub-coordinator";
+
 // One way to reach a person, tried `after` the page was sent (0: at once), in the person's order.
 struct ContactMethod {
   enum class Kind { kWebhook, kSms, kVoice, kLog };
@@ -121,7 +126,9 @@ struct PagingConfig {
 // `chains[3].steps[0].targets[1].on_call`) and the problem; unknown keys are errors. Besides
 // the file's own references (members and targets name people and rosters; on_exhausted names a
 // chain), every role the protocol config pages must have a chain: each team id, each advocacy
-// agency id, each deadline's escalate_to and routing's supervisor_id.
+// agency id, each deadline's escalate_to, routing's supervisor_id and, when the protocol config
+// has any hub, kHubCoordinatorFallbackChain. A hub's own coordinator chain (its id the hub's) is
+// optional: without one, the fallback line is paged.
 absl::StatusOr<PagingConfig> LoadPagingConfig(const std::string& path, const ProtocolConfig& protocol);
 // The same from text (tests); `path` only names it in messages.
 absl::StatusOr<PagingConfig> ParsePagingConfig(absl::string_view yaml_text, const std::string& path,

@@ -171,10 +171,13 @@ TEST(ShippedPagingConfigTest, EveryRoleTheProtocolPagesHasAChain) {
     }
   }
   EXPECT_NE(config->FindChain(protocol->routing.supervisor_id), nullptr);
+  ASSERT_FALSE(protocol->hubs.empty());
   for (const Hub& hub : protocol->hubs) {
     EXPECT_NE(config->FindChain(hub.id), nullptr) << hub.id;
     EXPECT_NE(config->FindRoster(hub.id), nullptr) << hub.id;
   }
+  // The line paged about a scheduling failure at a hub without a chain of its own.
+  EXPECT_NE(config->FindChain(kHubCoordinatorFallbackChain), nullptr);
 }
 
 TEST(ShippedPagingConfigTest, TeamChainsGoToTheTeamThenItsSupervisorLine) {
@@ -247,6 +250,23 @@ TEST(ShippedPagingConfigTest, RemovingTheChainOfAnEscalationRoleIsRefused) {
   // The roster is still there: only the chain is missing. Team chains name the line as a target,
   // which is a roster, so they stay valid.
   EXPECT_THAT(config.status().message(), HasSubstr(kProtocolPath));
+}
+
+TEST(ShippedPagingConfigTest, RemovingTheDhsHubCoordinatorChainIsRefused) {
+  std::shared_ptr<const ProtocolConfig> protocol = ShippedProtocol();
+  ASSERT_NE(protocol, nullptr);
+  const std::string shipped = ReadFile(kPagingPath);
+  const std::string chain = "  - id: dhs-hub-coordinator\n    name: DHS Medical Hub coordinator line\n";
+  ASSERT_THAT(shipped, HasSubstr(chain));
+  const std::string edited =
+      absl::StrReplaceAll(shipped, {{chain, "  - id: dhs-hub-line\n    name: DHS Medical Hub coordinator line\n"}});
+  absl::StatusOr<PagingConfig> config = ParsePagingConfig(edited, "deploy/config/paging.yaml", *protocol);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              AllOf(HasSubstr("deploy/config/paging.yaml: key 'chains': no chain for role \"dhs-hub-coordinator\" "
+                              "named by "),
+                    HasSubstr("hubs (the Medical Hub coordinator line paged for a hub without a chain)"),
+                    HasSubstr(kProtocolPath)));
 }
 
 TEST(LoadPagingConfigTest, MissingFileNamesIt) {
@@ -459,6 +479,33 @@ TEST(PagingConfigErrorsTest, MissingChainForARoleTheProtocolPages) {
   EXPECT_THAT(ErrorOf(without_cph),
               HasSubstr("no chain for role \"cph-supervisor\" named by deadlines.page_ack_timeout.escalate_to, "
                         "routing.supervisor_id"));
+}
+
+TEST(PagingConfigErrorsTest, AnyHubNeedsTheDhsHubCoordinatorLineNotAChainOfItsOwn) {
+  ProtocolConfig protocol = SmallProtocol();
+  Hub hub;
+  hub.id = "hub-north";
+  hub.name = "Hub North";
+  hub.area_id = "north";
+  hub.daily_capacity = 4;
+  protocol.hubs = {hub};
+  absl::StatusOr<PagingConfig> refused = ParsePagingConfig(kSmallConfig, kTestFile, protocol);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("paging-test.yaml: key 'chains': no chain for role \"dhs-hub-coordinator\" named by hubs "
+                        "(the Medical Hub coordinator line paged for a hub without a chain) in protocol-test.yaml"));
+  // The hub itself needs no chain: the line stands in for it.
+  const std::string with_line = absl::StrCat(kSmallConfig,
+                                             "  - id: dhs-hub-coordinator\n"
+                                             "    name: DHS hub coordinator line\n"
+                                             "    steps:\n"
+                                             "      - targets: [{person: bob}]\n");
+  absl::StatusOr<PagingConfig> accepted = ParsePagingConfig(with_line, kTestFile, protocol);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->FindChain("hub-north"), nullptr);
+  // Without any hub, nothing asks for it.
+  EXPECT_TRUE(ParseSmall(kSmallConfig).ok());
 }
 
 TEST(PagingConfigErrorsTest, OnExhaustedMustNameAnotherChainWithoutALoop) {

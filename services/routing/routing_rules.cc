@@ -249,7 +249,8 @@ void NotifySocialWorker(const Jurisdiction& jurisdiction, Decision& decision) {
 
 CaseRouted DecideRoute(const ProtocolConfig& config, const Referral& referral) {
   Decision decision(config);
-  // Only these parts of the referral are read: never referral.youth().identity().
+  // Only these parts of the referral (and needs().medical_emergency()) are read: never
+  // referral.youth().identity().
   const std::string& station_id = referral.source().station_id();
   const Jurisdiction& jurisdiction = referral.youth().jurisdiction();
   const Station* station = config.FindStation(station_id);
@@ -262,6 +263,9 @@ CaseRouted DecideRoute(const ProtocolConfig& config, const Referral& referral) {
   }
   NotifyIdentifyingAgency(config, referral, station, decision);
   NotifySocialWorker(jurisdiction, decision);
+  // Not a routing input: whichever rule decided, the medical service books the soonest slot and
+  // the responder is told emergency care comes first.
+  decision.routed().set_medical_emergency(referral.needs().medical_emergency());
   return std::move(decision.routed());
 }
 

@@ -162,6 +162,7 @@ TEST_P(RouteTest, DecidesByTheRule) {
   EXPECT_EQ(routed.config_version(), config->version);
   EXPECT_FALSE(routed.rule_description().empty());
   EXPECT_TRUE(routed.referral_event_id().empty()) << "the caller's part";
+  EXPECT_FALSE(routed.medical_emergency()) << "the referral reported no medical emergency";
 }
 
 using csec::dispatch::v1::LEAD_AGENCY_DCFS;
@@ -572,6 +573,22 @@ TEST(DecideRouteTest, NeverReadsTheYouthsIdentity) {
   for (absl::string_view secret :
        {"Jane", "Doe", "2010-01-01", "Main St", "DCFS-123", "PROB-456"}) {
     EXPECT_THAT(b.DebugString(), ::testing::Not(HasSubstr(secret)));
+  }
+}
+
+TEST(DecideRouteTest, CarriesTheReferralsMedicalEmergencyWhicheverRuleDecides) {
+  auto config = TestConfig();
+  for (const std::string station_id : {"sheriff-north", "indie-pd", "no-such-station"}) {
+    Referral referral = MakeReferral(station_id, {.probation = true});
+    const CaseRouted plain = DecideRoute(*config, referral);
+    EXPECT_FALSE(plain.medical_emergency()) << station_id;
+    referral.mutable_needs()->set_medical_emergency(true);
+    const CaseRouted emergency = DecideRoute(*config, referral);
+    EXPECT_TRUE(emergency.medical_emergency()) << station_id;
+    // Only the flag differs: the emergency changes who responds in nothing.
+    CaseRouted without_flag = emergency;
+    without_flag.set_medical_emergency(false);
+    EXPECT_EQ(without_flag.SerializeAsString(), plain.SerializeAsString()) << station_id;
   }
 }
 
