@@ -49,7 +49,6 @@ grpc::Status MedicalGrpcService::Reschedule(grpc::ServerContext* context, const 
                                             csec::dispatch::v1::MedicalChangeResponse* response) {
   if (absl::Status s = Required({{"case_id", &r->case_id()},
                                  {"request_id", &r->request_id()},
-                                 {"appointment_id", &r->appointment_id()},
                                  {"requested_by", &r->requested_by()},
                                  {"reason", &r->reason()}});
       !s.ok()) {

@@ -326,12 +326,18 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::Reschedule(const csec::dispat
     if (!only_day) return absl::InvalidArgumentError("local_date: must be YYYY-MM-DD");
   }
   return ChangeCase(request.case_id(), request.request_id(), deadline, [&](MedicalCaseState& state, Events& events) {
-    if (absl::Status current = RequireCurrent(state, request.appointment_id(), {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED});
-        !current.ok()) {
-      return current;
+    // A failed case (nothing fitted, e.g. before a coordinator added capacity) is booked anew.
+    const bool failed = state.view().status() == csec::dispatch::v1::MEDICAL_STATUS_FAILED;
+    if (!failed || !request.appointment_id().empty()) {
+      if (absl::Status current = RequireCurrent(state, request.appointment_id(),
+                                                {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED,
+                                                 csec::dispatch::v1::MEDICAL_STATUS_FAILED});
+          !current.ok()) {
+        return current;
+      }
     }
     SlotSearch search = SearchFor(state);
-    search.exclude = SlotOf(state.view().appointment());
+    if (!failed) search.exclude = SlotOf(state.view().appointment());
     if (!request.hub_id().empty()) search.only_hub = request.hub_id();
     search.only_day = only_day;
     return BookNext(state, search, "reschedule", request.requested_by(), /*fail_event=*/false, events);

@@ -3,11 +3,11 @@
 #include <optional>
 #include <utility>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "services/common/events.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
@@ -52,47 +52,15 @@ void CountEvents(const std::vector<Envelope>& events) {
 
 PagingHandler::PagingHandler(const PagingConfig* config, PagingStore* store, RosterBook* rosters,
                              EventProducer* producer, const Clock* clock, PagingHandlerOptions options)
-    : config_(config), store_(store), rosters_(rosters), producer_(producer), clock_(clock) {
-  for (int i = 0; i < std::max(1, options.workers); ++i) {
-    workers_.push_back(std::make_unique<Worker>());
-    Worker* w = workers_.back().get();
-    w->thread = std::thread([this, w] { Run(w); });
-  }
-}
+    : config_(config), store_(store), rosters_(rosters), producer_(producer), clock_(clock), workers_(options.workers) {}
 
 PagingHandler::~PagingHandler() { Stop(); }
 
-void PagingHandler::Stop() {
-  for (auto& w : workers_) {
-    absl::MutexLock lock(&w->mu);
-    w->stopping = true;
-  }
-  for (auto& w : workers_) {
-    if (w->thread.joinable()) w->thread.join();
-  }
-}
+void PagingHandler::Stop() { workers_.Stop(); }
 
 void PagingHandler::Handle(const Envelope& event, HandlerDone done) {
   if (!PagingActsOn(event)) return done(absl::OkStatus());
-  Worker* w = workers_[absl::Hash<std::string>{}(event.case_id()) % workers_.size()].get();
-  absl::MutexLock lock(&w->mu);
-  w->queue.push_back({event, std::move(done)});
-}
-
-void PagingHandler::Run(Worker* w) {
-  while (true) {
-    Task task;
-    {
-      absl::MutexLock lock(&w->mu);
-      w->mu.Await(absl::Condition(
-          +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu) { return w->stopping || !w->queue.empty(); }, w));
-      // The consumer finished every message in hand before Stop: an empty queue means done.
-      if (w->queue.empty()) return;
-      task = std::move(w->queue.front());
-      w->queue.pop_front();
-    }
-    task.done(Process(task.event));
-  }
+  workers_.Post(event.case_id(), [this, event, done = std::move(done)]() mutable { done(Process(event)); });
 }
 
 absl::Status PagingHandler::ProduceAll(const std::vector<Envelope>& events) {

@@ -14,18 +14,16 @@
 #ifndef CSEC_SERVICES_PAGING_PAGING_HANDLER_H_
 #define CSEC_SERVICES_PAGING_PAGING_HANDLER_H_
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/clock.h"
 #include "services/common/kafka_consumer.h"
 #include "services/common/kafka_producer.h"
+#include "services/common/keyed_workers.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"
@@ -50,21 +48,9 @@ class PagingHandler {
   void Stop();
 
  private:
-  struct Task {
-    csec::dispatch::v1::Envelope event;
-    HandlerDone done;
-  };
-  struct Worker {
-    absl::Mutex mu;
-    std::deque<Task> queue ABSL_GUARDED_BY(mu);
-    bool stopping ABSL_GUARDED_BY(mu) = false;
-    std::thread thread;
-  };
-
   // The roster snapshot of one decision, read from Redis on first use.
   using LazyRosters = std::optional<absl::StatusOr<RosterSnapshot>>;
 
-  void Run(Worker* worker);
   EngineContext ContextWith(LazyRosters* rosters) const;
   absl::Status Process(const csec::dispatch::v1::Envelope& event);
   absl::Status ProduceAll(const std::vector<csec::dispatch::v1::Envelope>& events);
@@ -74,7 +60,7 @@ class PagingHandler {
   RosterBook* rosters_;
   EventProducer* producer_;
   const Clock* clock_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  KeyedWorkers workers_;
 };
 
 }  // namespace csec::paging

@@ -5,6 +5,7 @@
 //
 // Each test books on its own days: identifications on a random future day whose hub days no
 // earlier test touched (checked in Redis), so tests sharing the stack never meet.
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <random>
@@ -104,7 +105,7 @@ class MedicalFlow : public ::testing::Test {
                                           "--instance_id=" + instance});
     EXPECT_TRUE(medical.ok()) << medical.status();
     if (!medical.ok()) return nullptr;
-    if (!stub_) {
+    {  // the latest process answers (a restarted one listens on a new port)
       stub_ = MedicalHubService::NewStub(grpc::CreateChannel(
           absl::StrCat("127.0.0.1:", (*medical)->port("grpc_port")), grpc::InsecureChannelCredentials()));
     }
@@ -352,7 +353,21 @@ TEST_F(MedicalFlow, BadRequestsNameTheFieldAndChangeNothing) {
     csec::dispatch::v1::MedicalChangeResponse response;
     grpc::Status status = stub_->Reschedule(&context, request, &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(status.error_message(), HasSubstr("appointment_id: required"));
+    EXPECT_THAT(status.error_message(), HasSubstr("request_id: required"));
+    EXPECT_THAT(status.error_message(), HasSubstr("reason: required"));
+  }
+  {
+    // A scheduled case is moved only by naming its current appointment.
+    csec::dispatch::v1::RescheduleRequest request;
+    request.set_case_id(case_id);
+    request.set_request_id(NewRandomId());
+    request.set_requested_by("coordinator-synthetic-1");
+    request.set_reason("test");
+    grpc::ClientContext context;
+    csec::dispatch::v1::MedicalChangeResponse response;
+    grpc::Status status = stub_->Reschedule(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(status.error_message(), HasSubstr("appointment_id"));
   }
   {
     csec::dispatch::v1::CancelAppointmentRequest request;
@@ -432,6 +447,64 @@ TEST_F(MedicalEscalation, AFullCountyEscalatesToTheHubCoordinatorAndTheResponder
       << "roles paged: " << roles.size();
   EXPECT_TRUE(roles.contains("mart-spa-4"));
   EXPECT_TRUE(roles.contains("hub-lac-usc") || roles.contains("dhs-hub-coordinator"));
+
+  // The coordinator opens one exam the next day and books the case into it: the failure's pages close.
+  CloseAllBut({{"hub-chla|" + Date(base_day_ + 1), 1}});
+  csec::dispatch::v1::RescheduleRequest rebook;
+  rebook.set_case_id(case_id);
+  rebook.set_request_id(NewRandomId());
+  rebook.set_requested_by("coordinator-synthetic-1");
+  rebook.set_reason("capacity added");
+  csec::dispatch::v1::MedicalChangeResponse booked;
+  grpc::ClientContext context;
+  grpc::Status status = stub_->Reschedule(&context, rebook, &booked);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(booked.medical().status(), csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED);
+  EXPECT_EQ(booked.medical().appointment().hub_id(), "hub-chla");
+  EXPECT_EQ(booked.medical().appointment().local_date(), Date(base_day_ + 1));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        int closed = 0;
+        for (const Envelope& e : PagingEvents(stack_, {case_id})) {
+          if (e.has_page_closed() && absl::StrContains(e.page_closed().why(), "booked")) ++closed;
+        }
+        return closed >= 2;
+      },
+      absl::Seconds(30)));
+}
+
+// SIGKILL while cases are being booked: after the restart every case has exactly one decision,
+// and Redis holds exactly one slot per scheduled case.
+TEST_F(MedicalFlow, ASigkilledMedicalResumesWithNothingLostOrDoubled) {
+  auto medical = StartMedical("medical-test-1");
+  ASSERT_TRUE(medical);
+  std::set<std::string> cases;
+  for (int i = 0; i < 40; ++i) {
+    const std::string case_id = NewRandomId();
+    cases.insert(case_id);
+    ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, Routed(case_id)).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return !Decisions(cases).empty(); }, absl::Seconds(30)));
+  medical->Signal(SIGKILL);
+  medical.reset();
+  auto restarted = StartMedical("medical-test-1");
+  ASSERT_TRUE(restarted);
+  ASSERT_TRUE(AwaitDecisions(cases, 1, absl::Seconds(60)));
+  int scheduled = 0;
+  std::set<std::string> slots;
+  for (auto& [case_id, decisions] : Decisions(cases)) {
+    ASSERT_EQ(decisions.size(), 1u) << case_id;
+    ASSERT_TRUE(decisions[0].has_medical_appointment_scheduled());
+    const auto& a = decisions[0].medical_appointment_scheduled().appointment();
+    EXPECT_TRUE(slots.insert(absl::StrCat(a.hub_id(), "|", a.local_date(), "|", a.slot_index())).second);
+    ++scheduled;
+  }
+  EXPECT_EQ(scheduled, 40);
+  int booked = 0;
+  for (int d = 0; d < kWindowDays; ++d) {
+    for (const std::string& hub : kHubs) booked += Availability(hub, base_day_ + d).booked();
+  }
+  EXPECT_EQ(booked, 40) << "a slot held by a booking that was replayed after the kill";
 }
 
 }  // namespace

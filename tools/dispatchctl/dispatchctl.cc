@@ -27,8 +27,30 @@
 //   dispatchctl oncall --paging 127.0.0.1:50054 [--roster ROSTER_ID]
 //       Who is on call now, per roster (PagingService.OnCall): a table of roster, person (or
 //       NOBODY), where that comes from (rotation or an override) and until when.
+//   dispatchctl medical show CASE_ID --medical 127.0.0.1:50055 [--wait SECONDS]
+//       A case's Medical Hub exam (MedicalHubService.GetCaseMedical): its status, the appointment
+//       (hub, local date, local time), why that slot, whether emergency care comes first, and the
+//       history, one line each; waiting up to --wait seconds for the first booking.
+//   dispatchctl medical availability HUB_ID DATE --medical 127.0.0.1:50055
+//       One local day (YYYY-MM-DD) of a hub's calendar (ListAvailability): open or closed,
+//       capacity, booked, free, and each exam time with whether it is booked.
+//   dispatchctl medical hub-day HUB_ID DATE --medical 127.0.0.1:50055 [--capacity N] [--closed|--open] --reason TEXT --by PERSON_ID
+//       Changes one day of a hub's calendar (SetHubDay): its capacity (-1: back to the
+//       configured one) and/or closes or reopens it; prints the day as it now is.
+//   dispatchctl medical no-show|exam-done CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID
+//   dispatchctl medical cancel CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT
+//   dispatchctl medical reschedule CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]
+//       Records that the youth did not come (RecordNoShow: rebooked or escalated), that the exam
+//       happened now (RecordExamCompleted), cancels the appointment (Cancel), or moves it
+//       (Reschedule, to that hub and/or day only when given); APPOINTMENT_ID is the current one
+//       as `medical show` prints it. Prints the case's exam afterwards, "(already recorded)"
+//       when it was. The medical commands' request ids are fresh on every run.
+//   Times are printed in America/Los_Angeles time; a gRPC error prints its code and message
+//   and exits 1.
 //
-// Flags are `--name value` or `--name=value`; `--explain` is a flag without a value.
+// Flags are `--name value` or `--name=value`; `--explain`, `--due-soon`, `--closed` and
+// `--open` are flags without a value. The medical commands take their ids as positional
+// arguments (anywhere among the flags).
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -41,8 +63,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
+#include "csec/dispatch/v1/medical_service.grpc.pb.h"
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "csec/dispatch/v1/routing_service.grpc.pb.h"
 #include "csec/dispatch/v1/timer_service.grpc.pb.h"
@@ -70,7 +94,13 @@ int Usage() {
                "  dispatchctl pages list --paging HOST:PORT --case CASE_ID [--wait SECONDS]\n"
                "  dispatchctl pages ack|arrive --paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID\n"
                "  dispatchctl pages decline --paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID [--reason TEXT]\n"
-               "  dispatchctl oncall --paging HOST:PORT [--roster ROSTER_ID]\n");
+               "  dispatchctl oncall --paging HOST:PORT [--roster ROSTER_ID]\n"
+               "  dispatchctl medical show CASE_ID --medical HOST:PORT [--wait SECONDS]\n"
+               "  dispatchctl medical availability HUB_ID YYYY-MM-DD --medical HOST:PORT\n"
+               "  dispatchctl medical hub-day HUB_ID YYYY-MM-DD --medical HOST:PORT [--capacity N|-1] [--closed|--open] --reason TEXT --by PERSON_ID\n"
+               "  dispatchctl medical no-show|exam-done CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID\n"
+               "  dispatchctl medical cancel CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID --reason TEXT\n"
+               "  dispatchctl medical reschedule CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]\n");
   return 2;
 }
 
@@ -293,6 +323,7 @@ std::string WatchLine(const Envelope& e) {
     if (p.round() > 0) absl::StrAppend(&line, " round=", p.round());
     if (p.has_ack_due_at()) absl::StrAppend(&line, " ack by ", ClockTime(csec::FromProtoTime(p.ack_due_at()), sent));
     absl::StrAppend(&line, CaseState(p.case_summary()));
+    if (!p.case_summary().medical_note().empty()) absl::StrAppend(&line, "  medical: ", p.case_summary().medical_note());
     return line;
   }
   if (e.has_shift_starting()) {
@@ -443,11 +474,288 @@ int OnCall(std::map<std::string, std::string>& args) {
   return 0;
 }
 
+// --- medical: a case's Medical Hub exam, and the hubs' calendars ------------------------------
+
+std::unique_ptr<csec::dispatch::v1::MedicalHubService::Stub> MedicalStub(const std::string& address) {
+  return csec::dispatch::v1::MedicalHubService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+const char* MedicalStatusText(csec::dispatch::v1::MedicalStatus status) {
+  switch (status) {
+    case csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED: return "scheduled";
+    case csec::dispatch::v1::MEDICAL_STATUS_COMPLETED: return "exam done";
+    case csec::dispatch::v1::MEDICAL_STATUS_NO_SHOW: return "no-show (a rebooking or an escalation follows)";
+    case csec::dispatch::v1::MEDICAL_STATUS_CANCELLED: return "cancelled";
+    case csec::dispatch::v1::MEDICAL_STATUS_FAILED: return "scheduling failed (escalated)";
+    default: return "nothing booked yet";
+  }
+}
+
+// "Fri" for a "2026-03-06"; "" for anything that is not a date.
+std::string Weekday(const std::string& local_date) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(local_date, &day)) return "";
+  static constexpr const char* kNames[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  return kNames[static_cast<int>(absl::GetWeekday(day))];
+}
+
+// "hub-lac-usc Fri 2026-03-06 09:00-09:45 PST": the hub's local day and wall-clock times.
+std::string AppointmentText(const csec::dispatch::v1::MedicalAppointment& a) {
+  std::string text = absl::StrCat(a.hub_id(), " ");
+  if (const std::string weekday = Weekday(a.local_date()); !weekday.empty()) absl::StrAppend(&text, weekday, " ");
+  absl::StrAppend(&text, a.local_date());
+  if (a.has_starts_at()) {
+    const absl::Time starts = csec::FromProtoTime(a.starts_at());
+    absl::StrAppend(&text, " ", Local(starts, "%H:%M"));
+    if (a.has_ends_at()) absl::StrAppend(&text, "-", Local(csec::FromProtoTime(a.ends_at()), "%H:%M"));
+    absl::StrAppend(&text, " ", Local(starts, "%Z"));
+  }
+  return text;
+}
+
+// What `medical show` and the changing commands print: a few lines a person reads at a glance.
+std::string MedicalText(const std::string& case_id, const csec::dispatch::v1::MedicalView& view) {
+  std::string text = absl::StrCat("case ", case_id, ": ", MedicalStatusText(view.status()), "\n");
+  const auto& a = view.appointment();
+  if (!a.appointment_id().empty()) {
+    absl::StrAppend(&text, "appointment: ", AppointmentText(a), " (slot ", a.slot_index(), ", id ", a.appointment_id(),
+                    ")\n");
+  }
+  // Why the current slot: the detail of the booking that made it.
+  for (int i = view.history_size() - 1; i >= 0; --i) {
+    const auto& h = view.history(i);
+    if (h.what() == "scheduled" && h.appointment().appointment_id() == a.appointment_id()) {
+      if (!h.detail().empty()) absl::StrAppend(&text, "reason: ", h.detail(), "\n");
+      break;
+    }
+  }
+  absl::StrAppend(&text, "emergency care first: ", view.emergency_care_first() ? "YES" : "no", "\n");
+  if (view.history_size() > 0) absl::StrAppend(&text, "history:\n");
+  for (const auto& h : view.history()) {
+    absl::StrAppend(&text, "  ", h.has_at() ? Local(csec::FromProtoTime(h.at()), "%Y-%m-%d %H:%M:%S %Z") : "-", "  ",
+                    h.what());
+    if (!h.appointment().appointment_id().empty()) absl::StrAppend(&text, "  ", AppointmentText(h.appointment()));
+    if (!h.detail().empty()) absl::StrAppend(&text, "  (", h.detail(), ")");
+    absl::StrAppend(&text, "\n");
+  }
+  return text;
+}
+
+// `medical ACTION` takes ids as positional arguments and flags as everywhere else (see
+// csec::tools::ParseFlags): `--name value`, `--name=value`, or a bare flag. False on a flag
+// without its value, or not exactly `positionals` positional arguments.
+bool ParseMedicalArgs(int argc, char** argv, int first, size_t positionals, const std::set<std::string>& bare_flags,
+                      std::vector<std::string>& ids, std::map<std::string, std::string>& flags) {
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      ids.push_back(arg);
+      continue;
+    }
+    arg = arg.substr(2);
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      flags[arg.substr(0, eq)] = arg.substr(eq + 1);
+    } else if (bare_flags.count(arg)) {
+      flags[arg] = "true";
+    } else if (i + 1 < argc) {
+      flags[arg] = argv[++i];
+    } else {
+      return false;
+    }
+  }
+  if (ids.size() != positionals) {
+    std::fprintf(stderr, "expected %zu argument(s) before or among the flags, got %zu\n", positionals, ids.size());
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<grpc::ClientContext> CallContext() {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return c;
+}
+
+int MedicalShow(const std::string& case_id, std::map<std::string, std::string>& args) {
+  if (!OnlyFlags(args, {"medical", "wait"})) return Usage();
+  if (args["medical"].empty() || case_id.empty()) return Usage();
+  int wait_s = 0;
+  if (args.count("wait") && !absl::SimpleAtoi(args["wait"], &wait_s)) return Usage();
+  const absl::Time until = absl::Now() + absl::Seconds(wait_s);
+  auto stub = MedicalStub(args["medical"]);
+  csec::dispatch::v1::GetCaseMedicalRequest request;
+  request.set_case_id(case_id);
+  while (true) {
+    csec::dispatch::v1::MedicalChangeResponse response;
+    grpc::Status status = stub->GetCaseMedical(CallContext().get(), request, &response);
+    // NOT_FOUND: the medical service has not seen the case routed (yet).
+    const bool nothing_yet = status.error_code() == grpc::StatusCode::NOT_FOUND ||
+                             (status.ok() && response.medical().status() == csec::dispatch::v1::MEDICAL_STATUS_UNSPECIFIED);
+    if (nothing_yet && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(200));  // a person waiting at a terminal, not a test
+      continue;
+    }
+    if (!status.ok()) return RpcFailed("GetCaseMedical", status);
+    std::printf("%s", MedicalText(case_id, response.medical()).c_str());
+    return nothing_yet ? 1 : 0;
+  }
+}
+
+int MedicalAvailability(const std::string& hub_id, const std::string& date, std::map<std::string, std::string>& args) {
+  if (!OnlyFlags(args, {"medical"})) return Usage();
+  if (args["medical"].empty()) return Usage();
+  auto stub = MedicalStub(args["medical"]);
+  csec::dispatch::v1::ListAvailabilityRequest request;
+  request.set_hub_id(hub_id);
+  request.set_local_date(date);
+  csec::dispatch::v1::ListAvailabilityResponse response;
+  grpc::Status status = stub->ListAvailability(CallContext().get(), request, &response);
+  if (!status.ok()) return RpcFailed("ListAvailability", status);
+  std::string day = absl::StrCat(response.hub_id(), " ", response.local_date());
+  if (const std::string weekday = Weekday(response.local_date()); !weekday.empty()) absl::StrAppend(&day, " (", weekday, ")");
+  std::string state;
+  if (!response.open()) {
+    state = "closed (no exam hours that day)";
+  } else if (response.closed()) {
+    state = absl::StrCat("CLOSED by a coordinator: ", response.closed_reason());
+  } else {
+    state = "open";
+  }
+  std::printf("%s: %s; capacity %d, booked %d, free %d\n", day.c_str(), state.c_str(), response.capacity(),
+              response.booked(), response.free());
+  for (const auto& slot : response.slots()) {
+    std::string what;
+    if (slot.booked()) {
+      what = absl::StrCat("booked  case ", slot.case_id());
+    } else {
+      what = response.free() > 0 ? "free" : "-";  // closed or full: nothing more is booked that day
+    }
+    std::printf("  %2d  %s-%s %s  %s\n", slot.slot_index(), Local(csec::FromProtoTime(slot.starts_at()), "%H:%M").c_str(),
+                Local(csec::FromProtoTime(slot.ends_at()), "%H:%M").c_str(),
+                Local(csec::FromProtoTime(slot.starts_at()), "%Z").c_str(), what.c_str());
+  }
+  return 0;
+}
+
+int MedicalHubDay(const std::string& hub_id, const std::string& date, std::map<std::string, std::string>& args) {
+  if (!OnlyFlags(args, {"medical", "capacity", "closed", "open", "reason", "by"})) return Usage();
+  if (args["medical"].empty() || args["reason"].empty() || args["by"].empty()) return Usage();
+  if (args.count("closed") && args.count("open")) return Usage();
+  if (!args.count("capacity") && !args.count("closed") && !args.count("open")) return Usage();
+  csec::dispatch::v1::SetHubDayRequest request;
+  request.set_hub_id(hub_id);
+  request.set_local_date(date);
+  if (args.count("capacity")) {
+    int capacity = 0;
+    if (!absl::SimpleAtoi(args["capacity"], &capacity) || capacity < -1) return Usage();
+    request.set_capacity(capacity);
+  }
+  if (args.count("closed")) request.set_closed(true);
+  if (args.count("open")) request.set_closed(false);
+  request.set_reason(args["reason"]);
+  request.set_changed_by(args["by"]);
+  request.set_request_id(absl::StrCat("dispatchctl-", csec::NewRandomId()));
+  auto stub = MedicalStub(args["medical"]);
+  csec::dispatch::v1::SetHubDayResponse response;
+  grpc::Status status = stub->SetHubDay(CallContext().get(), request, &response);
+  if (!status.ok()) return RpcFailed("SetHubDay", status);
+  const auto& d = response.day();
+  const std::string capacity = d.capacity() < 0 ? "as configured" : absl::StrCat(d.capacity());
+  std::printf("%s %s: %s; capacity %s; %d booked; by %s: %s%s\n", d.hub_id().c_str(), d.local_date().c_str(),
+              d.closed() ? "CLOSED" : "open", capacity.c_str(), d.booked(), d.changed_by().c_str(), d.reason().c_str(),
+              response.duplicate() ? " (already recorded)" : "");
+  return 0;
+}
+
+int MedicalChange(const std::string& action, const std::string& case_id, const std::string& appointment_id,
+                  std::map<std::string, std::string>& args) {
+  std::set<std::string> allowed = {"medical", "by"};
+  if (action == "cancel" || action == "reschedule") allowed.insert("reason");
+  if (action == "reschedule") allowed.insert({"hub", "date"});
+  if (!OnlyFlags(args, allowed)) return Usage();
+  if (args["medical"].empty() || args["by"].empty()) return Usage();
+  if (allowed.count("reason") && args["reason"].empty()) return Usage();  // the service requires one
+  const std::string request_id = absl::StrCat("dispatchctl-", csec::NewRandomId());
+  auto stub = MedicalStub(args["medical"]);
+  auto context = CallContext();
+  csec::dispatch::v1::MedicalChangeResponse response;
+  const char* rpc = nullptr;
+  grpc::Status status;
+  if (action == "no-show") {
+    rpc = "RecordNoShow";
+    csec::dispatch::v1::RecordNoShowRequest request;
+    request.set_case_id(case_id);
+    request.set_request_id(request_id);
+    request.set_appointment_id(appointment_id);
+    request.set_recorded_by(args["by"]);
+    status = stub->RecordNoShow(context.get(), request, &response);
+  } else if (action == "cancel") {
+    rpc = "Cancel";
+    csec::dispatch::v1::CancelAppointmentRequest request;
+    request.set_case_id(case_id);
+    request.set_request_id(request_id);
+    request.set_appointment_id(appointment_id);
+    request.set_cancelled_by(args["by"]);
+    request.set_reason(args["reason"]);
+    status = stub->Cancel(context.get(), request, &response);
+  } else if (action == "exam-done") {
+    rpc = "RecordExamCompleted";
+    csec::dispatch::v1::RecordExamCompletedRequest request;
+    request.set_case_id(case_id);
+    request.set_request_id(request_id);
+    request.set_appointment_id(appointment_id);
+    request.set_recorded_by(args["by"]);
+    *request.mutable_examined_at() = csec::ToProtoTime(absl::Now());
+    status = stub->RecordExamCompleted(context.get(), request, &response);
+  } else {
+    rpc = "Reschedule";
+    csec::dispatch::v1::RescheduleRequest request;
+    request.set_case_id(case_id);
+    request.set_request_id(request_id);
+    request.set_appointment_id(appointment_id);
+    request.set_requested_by(args["by"]);
+    request.set_reason(args["reason"]);
+    request.set_hub_id(args["hub"]);
+    request.set_local_date(args["date"]);
+    status = stub->Reschedule(context.get(), request, &response);
+  }
+  if (!status.ok()) return RpcFailed(rpc, status);
+  if (response.duplicate()) std::printf("(already recorded)\n");
+  std::printf("%s", MedicalText(case_id, response.medical()).c_str());
+  return 0;
+}
+
+int Medical(int argc, char** argv) {
+  if (argc < 3) return Usage();
+  const std::string action = argv[2];
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> args;
+  if (action == "show") {
+    if (!ParseMedicalArgs(argc, argv, 3, 1, {}, ids, args)) return Usage();
+    return MedicalShow(ids[0], args);
+  }
+  if (action == "availability") {
+    if (!ParseMedicalArgs(argc, argv, 3, 2, {}, ids, args)) return Usage();
+    return MedicalAvailability(ids[0], ids[1], args);
+  }
+  if (action == "hub-day") {
+    if (!ParseMedicalArgs(argc, argv, 3, 2, {"closed", "open"}, ids, args)) return Usage();
+    return MedicalHubDay(ids[0], ids[1], args);
+  }
+  if (action == "no-show" || action == "cancel" || action == "exam-done" || action == "reschedule") {
+    if (!ParseMedicalArgs(argc, argv, 3, 2, {}, ids, args)) return Usage();
+    return MedicalChange(action, ids[0], ids[1], args);
+  }
+  return Usage();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string command = argv[1];
+  if (command == "medical") return Medical(argc, argv);
   std::map<std::string, std::string> args;
   if (command == "pages") {
     if (argc < 3) return Usage();
