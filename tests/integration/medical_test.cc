@@ -471,6 +471,25 @@ TEST_F(MedicalEscalation, AFullCountyEscalatesToTheHubCoordinatorAndTheResponder
         return closed >= 2;
       },
       absl::Seconds(30)));
+
+  // The exam happens: the 72-hour deadline is met (timers reads MedicalExamRecorded from medical).
+  csec::dispatch::v1::RecordExamCompletedRequest exam;
+  exam.set_case_id(case_id);
+  exam.set_request_id(NewRandomId());
+  exam.set_appointment_id(booked.medical().appointment().appointment_id());
+  exam.set_recorded_by("coordinator-synthetic-1");
+  *exam.mutable_examined_at() = ToProtoTime(absl::Now());
+  csec::dispatch::v1::MedicalChangeResponse done;
+  grpc::ClientContext exam_context;
+  status = stub_->RecordExamCompleted(&exam_context, exam, &done);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(done.medical().status(), csec::dispatch::v1::MEDICAL_STATUS_COMPLETED);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return FindTimerEvent(TimerEvents(stack_, {case_id}), case_id, Envelope::kDeadlineMet, "medical_exam") !=
+               nullptr;
+      },
+      absl::Seconds(30)));
 }
 
 // SIGKILL while cases are being booked: after the restart every case has exactly one decision,
