@@ -39,12 +39,13 @@
 //       configured one) and/or closes or reopens it; prints the day as it now is.
 //   dispatchctl medical no-show|exam-done CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID
 //   dispatchctl medical cancel CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT
-//   dispatchctl medical reschedule CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]
+//   dispatchctl medical reschedule CASE_ID [APPOINTMENT_ID] --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]
 //       Records that the youth did not come (RecordNoShow: rebooked or escalated), that the exam
 //       happened now (RecordExamCompleted), cancels the appointment (Cancel), or moves it
-//       (Reschedule, to that hub and/or day only when given); APPOINTMENT_ID is the current one
-//       as `medical show` prints it. Prints the case's exam afterwards, "(already recorded)"
-//       when it was. The medical commands' request ids are fresh on every run.
+//       (Reschedule, to that hub and/or day only when given; without APPOINTMENT_ID it books a
+//       case whose scheduling failed, e.g. once capacity was added); APPOINTMENT_ID is the
+//       current one as `medical show` prints it. Prints the case's exam afterwards, "(already
+//       recorded)" when it was. The medical commands' request ids are fresh on every run.
 //   Times are printed in America/Los_Angeles time; a gRPC error prints its code and message
 //   and exits 1.
 //
@@ -100,7 +101,7 @@ int Usage() {
                "  dispatchctl medical hub-day HUB_ID YYYY-MM-DD --medical HOST:PORT [--capacity N|-1] [--closed|--open] --reason TEXT --by PERSON_ID\n"
                "  dispatchctl medical no-show|exam-done CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID\n"
                "  dispatchctl medical cancel CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID --reason TEXT\n"
-               "  dispatchctl medical reschedule CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]\n");
+               "  dispatchctl medical reschedule CASE_ID [APPOINTMENT_ID] --medical HOST:PORT --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]\n");
   return 2;
 }
 
@@ -544,9 +545,10 @@ std::string MedicalText(const std::string& case_id, const csec::dispatch::v1::Me
 
 // `medical ACTION` takes ids as positional arguments and flags as everywhere else (see
 // csec::tools::ParseFlags): `--name value`, `--name=value`, or a bare flag. False on a flag
-// without its value, or not exactly `positionals` positional arguments.
-bool ParseMedicalArgs(int argc, char** argv, int first, size_t positionals, const std::set<std::string>& bare_flags,
-                      std::vector<std::string>& ids, std::map<std::string, std::string>& flags) {
+// without its value, or fewer than `min_ids` or more than `max_ids` positional arguments.
+bool ParseMedicalArgs(int argc, char** argv, int first, size_t min_ids, size_t max_ids,
+                      const std::set<std::string>& bare_flags, std::vector<std::string>& ids,
+                      std::map<std::string, std::string>& flags) {
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) {
@@ -564,8 +566,10 @@ bool ParseMedicalArgs(int argc, char** argv, int first, size_t positionals, cons
       return false;
     }
   }
-  if (ids.size() != positionals) {
-    std::fprintf(stderr, "expected %zu argument(s) before or among the flags, got %zu\n", positionals, ids.size());
+  if (ids.size() < min_ids || ids.size() > max_ids) {
+    std::fprintf(stderr, "expected %s argument(s) besides the flags, got %zu\n",
+                 min_ids == max_ids ? absl::StrCat(max_ids).c_str() : absl::StrCat(min_ids, " or ", max_ids).c_str(),
+                 ids.size());
     return false;
   }
   return true;
@@ -732,20 +736,21 @@ int Medical(int argc, char** argv) {
   std::vector<std::string> ids;
   std::map<std::string, std::string> args;
   if (action == "show") {
-    if (!ParseMedicalArgs(argc, argv, 3, 1, {}, ids, args)) return Usage();
+    if (!ParseMedicalArgs(argc, argv, 3, 1, 1, {}, ids, args)) return Usage();
     return MedicalShow(ids[0], args);
   }
   if (action == "availability") {
-    if (!ParseMedicalArgs(argc, argv, 3, 2, {}, ids, args)) return Usage();
+    if (!ParseMedicalArgs(argc, argv, 3, 2, 2, {}, ids, args)) return Usage();
     return MedicalAvailability(ids[0], ids[1], args);
   }
   if (action == "hub-day") {
-    if (!ParseMedicalArgs(argc, argv, 3, 2, {"closed", "open"}, ids, args)) return Usage();
+    if (!ParseMedicalArgs(argc, argv, 3, 2, 2, {"closed", "open"}, ids, args)) return Usage();
     return MedicalHubDay(ids[0], ids[1], args);
   }
   if (action == "no-show" || action == "cancel" || action == "exam-done" || action == "reschedule") {
-    if (!ParseMedicalArgs(argc, argv, 3, 2, {}, ids, args)) return Usage();
-    return MedicalChange(action, ids[0], ids[1], args);
+    // A case whose scheduling failed has no appointment to name: reschedule books it anew.
+    if (!ParseMedicalArgs(argc, argv, 3, action == "reschedule" ? 1 : 2, 2, {}, ids, args)) return Usage();
+    return MedicalChange(action, ids[0], ids.size() > 1 ? ids[1] : "", args);
   }
   return Usage();
 }

@@ -25,9 +25,10 @@
 #      alone": a bare producer -> reader -> producer -> reader echo of N CaseRouted-sized messages
 #      fed the same way (two hops, like CaseRouted in and the decision out).
 # The service's decisions/s is printed as a ratio of Redis alone's, its latency beside Kafka
-# alone's. A warm-up of W cases (200, plenty of slots, untimed) goes first, and is repeated (up
-# to 5 times) until every process has booked some: all of them hold partitions. Then a table,
-# a block to paste into the README (report.py) and a JSON summary.
+# alone's. First the consumer group must settle (every process owns partitions, per its
+# csec_kafka_partitions_assigned, and the total unchanged for 2 s); then a warm-up of W cases
+# (200, plenty of slots, untimed), repeated (up to 5 times) until one in which every process
+# decided some. Then a table, a block to paste into the README (report.py) and a JSON summary.
 #
 #   tools/bench/medical/medical.sh [--n 2000] [--slots 40] [--spread 8] [--processes 2]
 #       [--workers 4] [--rate 0] [--warmup 200] [--exam-minutes 5] [--day 2041-03-04]
@@ -48,8 +49,8 @@
 # --keep: keep the temporary directory (logs, helper outputs); it is always kept after a failure.
 #
 # Needs: csec-medical, medical_bench, curl, python3. Never touches .stack/ or build/test-stack;
-# everything listens on 127.0.0.1 and is stopped on exit. Takes about a minute with the defaults
-# (stack start ~15 s, warm-up, two runs of N at a few hundred decisions/s, references ~5 s).
+# everything listens on 127.0.0.1 and is stopped on exit. Takes 30-40 s with the defaults on two
+# cores (stack start ~10 s, warm-up, two runs of N at ~400 decisions/s, references ~5 s).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -135,7 +136,6 @@ else
   calendar_note="$medical_config"
 fi
 
-threads=$(( processes * workers ))
 "$bench_bin" setup \
   "brokers=$KAFKA_BROKERS" "redis=$REDIS_ADDR ($(redis-server --version 2>/dev/null | awk '{print $3}' | sed 's/^v=//'), deploy/redis/redis.conf)" \
   "stack dir=$dir/stack (fresh)" \
@@ -197,20 +197,39 @@ book() {  # tag, day, calendar flags...: a run of the service; writes $dir/<tag>
 
 # ------------------------------------------------------------------------------ warm-up
 
+# The group settled: every process owns partitions (csec_kafka_partitions_assigned) and the total
+# has not changed for 2 s. Then warm-up rounds until one in which every process decided some.
+assigned_by() { curl -s --max-time 2 "${metrics_urls[$(( $1 - 1 ))]}" |
+  awk '$1 ~ /^csec_kafka_partitions_assigned/ { s += $2 } END { printf "%.0f\n", s }'; }
+settled_after=""
+last_total=-1; stable=0
+for tick in $(seq 120); do
+  total=0; idle=0
+  for i in $(seq "$processes"); do a="$(assigned_by "$i")"; total=$(( total + a )); [ "$a" -gt 0 ] || idle=1; done
+  if [ "$idle" = 0 ] && [ "$total" = "$last_total" ]; then stable=$(( stable + 1 )); else stable=0; fi
+  last_total=$total
+  if [ "$stable" -ge 4 ]; then settled_after="$(calc "$tick * 0.5" 1)"; break; fi
+  sleep 0.5
+done
+[ -n "$settled_after" ] && say "consumer group settled: $total partitions over $processes processes ($settled_after s)" ||
+  say "warning: the consumer group did not settle within 60 s (more processes than partitions?)"
 warm_rounds=0
 if [ "$warmup" -gt 0 ]; then
   for round in 1 2 3 4 5; do
     warm_rounds=$round
     say "warm-up $round: $warmup cases, plenty of slots (untimed)"
+    read -ra b <<<"$(decided_all)"
     book warmup "$(day_plus $(( 70 + 7 * round )))" --plenty
-    counts="$(decided_all)"
-    say "decisions so far by process: $counts"
-    idle=0; for c in $counts; do [ "$c" -gt 0 ] || idle=1; done
+    read -ra a <<<"$(decided_all)"
+    diffs=(); idle=0
+    for i in "${!a[@]}"; do diffs+=("$(( a[i] - b[i] ))"); [ "$(( a[i] - b[i] ))" -gt 0 ] || idle=1; done
+    say "warm-up $round decided by process: ${diffs[*]}"
     [ "$idle" = 0 ] && break
-    [ "$round" = 5 ] && say "warning: a process booked nothing in 5 warm-ups (more processes than partitions?)"
+    [ "$round" = 5 ] && say "warning: a process decided nothing in 5 warm-ups (more processes than partitions?)"
   done
 fi
-printf "warmup_rounds=%s\nprocesses=%s\nworkers=%s\n" "$warm_rounds" "$processes" "$workers" >"$dir/meta.out"
+printf "warmup_rounds=%s\nprocesses=%s\nworkers=%s\ngroup_settled_s=%s\npartitions_assigned=%s\n" \
+  "$warm_rounds" "$processes" "$workers" "${settled_after:-never}" "$total" >"$dir/meta.out"
 
 # ------------------------------------------------------------------------------ 1 + 2: the service
 

@@ -87,6 +87,10 @@ def main():
     threads = rcon.get('threads')
     dps = {r: num(runs[r], 'decisions_per_s') for r in RUNS}
     echo_per_s = num(echo, 'echo_per_s')
+    workers_total = (num(meta, 'processes') or 0) * (num(meta, 'workers') or 0)
+
+    def per_worker(rate_per_s):
+        return workers_total * 1000.0 / rate_per_s if rate_per_s and workers_total else None
 
     rows = [
         (f'contended: decisions/s ({n} cases, {slots} slots)', fmt(dps['contended']),
@@ -101,8 +105,14 @@ def main():
          f"Kafka alone, 2 hops: {stats(echo, 'echo_rt')}", ratio(num(unc, 'latency_p99_ms'), num(echo, 'echo_rt_p99_ms'), 1) + ' (p99)'),
         ('Redis alone: one Book, ms p50 / p99 / max (contended | uncontended)',
          f"{stats(rcon, 'latency', 2)} | {stats(runc, 'latency', 2)}", f"per case: {stats(rcase, 'latency', 2)}", ''),
+        ('each booking worker: ms per decision (processes x workers / decisions/s), contended | uncontended',
+         f"{fmt(per_worker(dps['contended']), 2)} | {fmt(per_worker(dps['uncontended']), 2)}",
+         f"Redis alone per case p50 {fmt(num(rcase, 'latency_p50_ms'), 2)}, Kafka alone first hop p50 {fmt(num(echo, 'echo_hop_p50_ms'), 1)}", ''),
         ('Kafka alone: messages/s through both hops', fmt(echo_per_s), f"first hop {stats(echo, 'echo_hop')} ms", ''),
     ]
+    if rate:  # the feed sets the pace: the service's decisions/s is at most --rate, no capacity figure
+        rows = [r for r in rows if not r[0].startswith('each booking worker')]
+        rows = [(r[0], r[1], r[2], r[3] + (' (paced by --rate)' if ('decisions/s' in r[0] or 'Redis call' in r[0]) else '')) for r in rows]
     print(f"== results ({n} CaseRouted {feed}; {setup.get('service', '').split(', ', 1)[-1]})")
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
@@ -133,7 +143,9 @@ def main():
     print(f"  calendar, contended: {con.get('calendar')} (the other {int(num(con, 'hub_days') or 0) - int(num(con, 'open_hub_days') or 0)} "
           f"hub days of the window closed)")
     print(f"decisions by process (csec_medical_bookings_total): contended {meta.get('contended_by_process', 'n/a')}, "
-          f"uncontended {meta.get('uncontended_by_process', 'n/a')}; warm-up rounds {meta.get('warmup_rounds', 'n/a')}")
+          f"uncontended {meta.get('uncontended_by_process', 'n/a')}; consumer group settled after "
+          f"{meta.get('group_settled_s', 'n/a')} s ({meta.get('partitions_assigned', 'n/a')} partitions), "
+          f"warm-up rounds {meta.get('warmup_rounds', 'n/a')}")
     print(f"feed achieved: contended {fmt(num(con, 'feed_rate'), 0)}/s, uncontended {fmt(num(unc, 'feed_rate'), 0)}/s, "
           f"Kafka alone {fmt(num(echo, 'echo_feed_rate'), 0)}/s; Kafka alone read back {echo.get('echo_read')} of {echo.get('echo_n')}")
     for k in sorted(logs):
