@@ -211,8 +211,16 @@ absl::Status MedicalDesk::OnCaseRouted(const Envelope& event) {
   for (const std::string& hub : routed.candidate_hub_ids()) state.add_candidate_hub_ids(hub);
   *state.mutable_identified_at() = routed.has_identified_at() ? routed.identified_at() : event.occurred_at();
   state.set_medical_emergency(routed.medical_emergency());
+  const SlotSearch search = SearchFor(state);
+  if (search.window_ends_at <= clock_->Now()) {
+    // History (a new consumer group reading old cases): the window closed before the medical
+    // service saw the case. The timers service escalates the missed exam; paging every hub
+    // coordinator for each old case would only bury the live ones.
+    log::Info("medical.window_over_when_seen", {{"case_id", case_id}});
+    return absl::OkStatus();
+  }
   Events events;
-  if (absl::Status booked = BookNext(state, SearchFor(state), "case_routed", "", /*fail_event=*/true, events);
+  if (absl::Status booked = BookNext(state, search, "case_routed", "", /*fail_event=*/true, events);
       !booked.ok()) {
     return booked;
   }

@@ -265,6 +265,22 @@ TEST_F(MedicalFlow, AReplayedOrRepeatedCaseRoutedBooksNothingNew) {
   EXPECT_EQ(booked, 2) << "one slot for the case, one for the marker";
 }
 
+TEST_F(MedicalFlow, ACaseWhoseWindowClosedBeforeItWasSeenBooksNothingAndPagesNobody) {
+  auto medical = StartMedical("medical-test-1");
+  ASSERT_TRUE(medical);
+  const std::string old_case = NewRandomId();
+  Envelope old_routed = Routed(old_case);
+  *old_routed.mutable_case_routed()->mutable_identified_at() = ToProtoTime(absl::Now() - absl::Hours(80));
+  ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, old_routed).ok());
+  // A live case after it on the same partition: once it is decided, the old one was handled.
+  std::string marker;
+  do marker = NewRandomId();
+  while (KafkaPartitionFor(marker, kTopicPartitions) != KafkaPartitionFor(old_case, kTopicPartitions));
+  ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, Routed(marker)).ok());
+  ASSERT_TRUE(AwaitDecisions({marker}, 1));
+  EXPECT_TRUE(MedicalEvents({old_case}).empty()) << "the timers service escalates the missed exam";
+}
+
 TEST_F(MedicalFlow, TwoProcessesCompetingForOneLastSlotGiveItToExactlyOneCase) {
   auto first = StartMedical("medical-test-1");
   auto second = StartMedical("medical-test-2");
