@@ -75,6 +75,10 @@ absl::StatusOr<GrpcServer> StartGrpcServer(const std::string& listen, const std:
 // absl and gRPC share the canonical code numbering; the message is kept for the caller.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// How long a call may wait for what it needs (a lock, Kafka's acknowledgement): its own deadline,
+// but never past now + `longest` (also when the client set none).
+absl::Time CallDeadline(const grpc::ServerContext* context, absl::Duration longest);
+
 }  // namespace csec
 
 #endif  // CSEC_SERVICES_COMMON_GRPC_SERVER_H_

@@ -112,12 +112,6 @@ absl::Status StoreUnavailable(const absl::Status& s) {
 // How long a call without a deadline of its own may take: Kafka's own message timeout.
 constexpr absl::Duration kLongestWait = absl::Seconds(30);
 
-absl::Time CallDeadline(const grpc::ServerContext* context) {
-  const absl::Time longest = absl::Now() + kLongestWait;
-  const auto deadline = context->deadline();
-  if (deadline >= std::chrono::system_clock::now() + std::chrono::hours(24)) return longest;  // none given
-  return std::min(longest, absl::FromChrono(deadline));
-}
 
 // What the caller hears when Kafka did not acknowledge `what` (an event of `case_id`): retry
 // with the same `retry_key`, which is safe whether or not it was written after all.
@@ -332,7 +326,7 @@ grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::Callback
 #define CSEC_INTAKE_RPC(Method, Request, Response)                                                         \
   grpc::Status IntakeGrpcService::Method(grpc::ServerContext* context, const csec::dispatch::v1::Request* request, \
                                          csec::dispatch::v1::Response* response) {                          \
-    auto result = intake_->Method(*request, CallDeadline(context));                                         \
+    auto result = intake_->Method(*request, CallDeadline(context, kLongestWait));                                         \
     if (!result.ok()) return ToGrpcStatus(result.status());                                                 \
     *response = *std::move(result);                                                                         \
     return grpc::Status::OK;                                                                                \

@@ -13,13 +13,6 @@ namespace {
 // A call without a deadline of its own waits at most this long (a case's lock, Kafka's ack).
 constexpr absl::Duration kLongestWait = absl::Seconds(15);
 
-absl::Time CallDeadline(const grpc::ServerContext* context) {
-  const absl::Time longest = absl::Now() + kLongestWait;
-  const auto deadline = context->deadline();
-  if (deadline >= std::chrono::system_clock::now() + std::chrono::hours(24)) return longest;  // none given
-  return std::min(longest, absl::FromChrono(deadline));
-}
-
 // INVALID_ARGUMENT naming every required field that is empty.
 absl::Status Required(std::initializer_list<std::pair<const char*, const std::string*>> fields) {
   std::vector<std::string> missing;
@@ -54,7 +47,7 @@ grpc::Status MedicalGrpcService::Reschedule(grpc::ServerContext* context, const 
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return Answer(desk_->Reschedule(*r, CallDeadline(context)), response);
+  return Answer(desk_->Reschedule(*r, CallDeadline(context, kLongestWait)), response);
 }
 
 grpc::Status MedicalGrpcService::RecordNoShow(grpc::ServerContext* context,
@@ -67,7 +60,7 @@ grpc::Status MedicalGrpcService::RecordNoShow(grpc::ServerContext* context,
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return Answer(desk_->RecordNoShow(*r, CallDeadline(context)), response);
+  return Answer(desk_->RecordNoShow(*r, CallDeadline(context, kLongestWait)), response);
 }
 
 grpc::Status MedicalGrpcService::Cancel(grpc::ServerContext* context, const csec::dispatch::v1::CancelAppointmentRequest* r,
@@ -80,7 +73,7 @@ grpc::Status MedicalGrpcService::Cancel(grpc::ServerContext* context, const csec
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return Answer(desk_->Cancel(*r, CallDeadline(context)), response);
+  return Answer(desk_->Cancel(*r, CallDeadline(context, kLongestWait)), response);
 }
 
 grpc::Status MedicalGrpcService::RecordExamCompleted(grpc::ServerContext* context,
@@ -97,7 +90,7 @@ grpc::Status MedicalGrpcService::RecordExamCompleted(grpc::ServerContext* contex
   if (FromProtoTime(r->examined_at()) > clock_->Now() + absl::Minutes(5)) {
     return ToGrpcStatus(absl::InvalidArgumentError("examined_at: must not be in the future"));
   }
-  return Answer(desk_->RecordExamCompleted(*r, CallDeadline(context)), response);
+  return Answer(desk_->RecordExamCompleted(*r, CallDeadline(context, kLongestWait)), response);
 }
 
 grpc::Status MedicalGrpcService::ListAvailability(grpc::ServerContext*,
@@ -125,7 +118,7 @@ grpc::Status MedicalGrpcService::SetHubDay(grpc::ServerContext* context, const c
   if (r->has_capacity() && r->capacity() < -1) {
     return ToGrpcStatus(absl::InvalidArgumentError("capacity: must be >= 0 (or -1 for the configured capacity)"));
   }
-  return Answer(desk_->SetHubDay(*r, CallDeadline(context)), response);
+  return Answer(desk_->SetHubDay(*r, CallDeadline(context, kLongestWait)), response);
 }
 
 }  // namespace csec::medical

@@ -14,10 +14,8 @@ using csec::dispatch::v1::TimerStatus;
 
 namespace {
 
-absl::Time CallDeadline(const grpc::ServerContext* context) {
-  const absl::Time asked = absl::FromChrono(context->deadline());
-  return std::min(asked, absl::Now() + absl::Seconds(10));
-}
+// A call waits at most this long for Redis, whatever deadline it brought.
+constexpr absl::Duration kLongestWait = absl::Seconds(10);
 
 }  // namespace
 
@@ -60,7 +58,7 @@ grpc::Status TimerGrpcService::GetCaseDeadlines(grpc::ServerContext* context,
   for (const Deadline& d : config_->Current()->deadlines) {
     if (!d.armed_by.empty()) ids.push_back(TimerId(TimerClass::TIMER_CLASS_DEADLINE, request->case_id(), d.id, ""));
   }
-  auto timers = store_->Get(store_->ShardOf(request->case_id()), ids, CallDeadline(context));
+  auto timers = store_->Get(store_->ShardOf(request->case_id()), ids, CallDeadline(context, kLongestWait));
   if (!timers.ok()) return ToGrpcStatus(timers.status());
   for (const std::optional<StoredTimer>& t : *timers) {
     if (t.has_value()) *response->add_deadlines() = ToTimerStatus(*t);
@@ -77,7 +75,7 @@ grpc::Status TimerGrpcService::ListDueSoon(grpc::ServerContext* context,
   }
   const int limit = request->limit() == 0 ? 50 : request->limit();
   const absl::Time before = request->has_due_before() ? FromProtoTime(request->due_before()) : absl::InfiniteFuture();
-  const absl::Time deadline = CallDeadline(context);
+  const absl::Time deadline = CallDeadline(context, kLongestWait);
   std::vector<std::pair<std::string, StoredTimer>> all;
   for (const TimerShard& shard : store_->AllShards()) {
     auto soonest = store_->Soonest(shard, TimerClass::TIMER_CLASS_DEADLINE, before, limit, deadline);

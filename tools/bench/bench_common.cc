@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -115,6 +116,33 @@ double Percentile(const std::vector<double>& sorted, double p) {
 std::string Summary(const std::vector<double>& sorted) {
   return absl::StrFormat("p50 %.2f  p95 %.2f  p99 %.2f  max %.2f", Percentile(sorted, 50), Percentile(sorted, 95),
                          Percentile(sorted, 99), sorted.back());
+}
+
+void Result(const std::string& key, double value) {
+  if (std::isinf(value)) {
+    std::printf("%s=inf\n", key.c_str());
+  } else {
+    std::printf("%s=%.6f\n", key.c_str(), value);
+  }
+}
+void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
+void Result(const std::string& key, const std::string& value) { std::printf("%s=%s\n", key.c_str(), value.c_str()); }
+
+void PrintStats(const std::string& prefix, std::vector<double> ms) {
+  Result(prefix + "_n", static_cast<int64_t>(ms.size()));
+  if (ms.empty()) return;
+  std::sort(ms.begin(), ms.end());
+  Result(prefix + "_min_ms", ms.front());
+  Result(prefix + "_p50_ms", Percentile(ms, 50));
+  Result(prefix + "_p90_ms", Percentile(ms, 90));
+  Result(prefix + "_p99_ms", Percentile(ms, 99));
+  Result(prefix + "_max_ms", ms.back());
+}
+
+void Exit(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
 }
 
 }  // namespace csec::bench

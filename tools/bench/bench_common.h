@@ -8,6 +8,7 @@
 #ifndef CSEC_TOOLS_BENCH_BENCH_COMMON_H_
 #define CSEC_TOOLS_BENCH_BENCH_COMMON_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -32,6 +33,17 @@ double Percentile(const std::vector<double>& sorted, double p);
 
 // "p50 1.23  p95 4.56  p99 7.89  max 9.99" for an ascending-sorted, non-empty sample.
 std::string Summary(const std::vector<double>& sorted);
+
+// The "key=value" lines a bench program prints for its driver script to read.
+void Result(const std::string& key, double value);  // "inf" for an infinite value
+void Result(const std::string& key, int64_t value);
+void Result(const std::string& key, const std::string& value);
+// prefix_n, _min_ms, _p50_ms, _p90_ms, _p99_ms, _max_ms of a sample in ms (+inf for a never).
+void PrintStats(const std::string& prefix, std::vector<double> ms);
+
+// Flushes and leaves without waiting for background threads (they may be blocked in librdkafka
+// or gRPC).
+[[noreturn]] void Exit(int code);
 
 }  // namespace csec::bench
 

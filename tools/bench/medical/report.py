@@ -5,64 +5,20 @@ log counts) and the setup block: a table, the invariants, rows to paste into the
 table, and a JSON summary (--json). Standard library only. Exits 3 when an invariant failed."""
 import argparse
 import json
-import math
+import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from bench_report import fmt, num, read_kv, stats, typed  # noqa: E402
+
 RUNS = ('contended', 'uncontended', 'ref_contended', 'ref_uncontended', 'ref_case')
-
-
-def read_kv(path, sep='='):
-    values = {}
-    try:
-        with open(path) as f:
-            for line in f:
-                if sep in line:
-                    k, v = line.rstrip('\n').split(sep, 1)
-                    values[k.strip()] = v.strip()
-    except FileNotFoundError:
-        pass
-    return values
-
-
-def num(values, key):
-    v = values.get(key)
-    if v is None or v == '':
-        return None
-    try:
-        return float(v)
-    except ValueError:
-        return None
-
-
-def fmt(v, digits=1):
-    if v is None:
-        return 'n/a'
-    if math.isinf(v):
-        return 'never'
-    return f'{v:,.{digits}f}'
-
-
-def stats(values, prefix, digits=1):
-    """'p50 / p99 / max' in ms of prefix_*."""
-    return ' / '.join(fmt(num(values, f'{prefix}_{q}_ms'), digits) for q in ('p50', 'p99', 'max'))
 
 
 def ratio(a, b, digits=2):
     if a is None or b is None or b == 0:
         return 'n/a'
     return f'{a / b:.{digits}f}×'
-
-
-def typed(values):
-    out = {}
-    for k, v in values.items():
-        try:
-            f = float(v)
-            out[k] = v if math.isinf(f) or math.isnan(f) else (int(f) if re.fullmatch(r'-?\d+', v) else f)
-        except ValueError:
-            out[k] = v
-    return out
 
 
 def main():

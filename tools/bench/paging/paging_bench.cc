@@ -113,36 +113,13 @@ int Usage() {
 }
 
 double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
+using csec::bench::Exit;
+using csec::bench::PrintStats;
+using csec::bench::Result;
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
-void Result(const std::string& key, double value) {
-  if (std::isinf(value)) {
-    std::printf("%s=inf\n", key.c_str());
-  } else {
-    std::printf("%s=%.6f\n", key.c_str(), value);
-  }
-}
-void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
-void Result(const std::string& key, const std::string& value) { std::printf("%s=%s\n", key.c_str(), value.c_str()); }
 
-// prefix_n, _p50_ms, _p99_ms, _max_ms (and min, p90) of a sample in ms, +inf for a never.
-void PrintStats(const std::string& prefix, std::vector<double> ms) {
-  Result(prefix + "_n", static_cast<int64_t>(ms.size()));
-  if (ms.empty()) return;
-  std::sort(ms.begin(), ms.end());
-  Result(prefix + "_min_ms", ms.front());
-  Result(prefix + "_p50_ms", csec::bench::Percentile(ms, 50));
-  Result(prefix + "_p90_ms", csec::bench::Percentile(ms, 90));
-  Result(prefix + "_p99_ms", csec::bench::Percentile(ms, 99));
-  Result(prefix + "_max_ms", ms.back());
-}
 
-// Background threads may be blocked in librdkafka or gRPC: leave without waiting for them.
-[[noreturn]] void Exit(int code) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(code);
-}
 
 // ------------------------------------------------------------------------------- Kafka floor
 

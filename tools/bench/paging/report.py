@@ -5,58 +5,13 @@ a detailed table, then rows to paste into the README's Figures table. Standard l
 Prints; writes --json."""
 import argparse
 import json
-import math
-import re
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from bench_report import fmt, num, read_kv, stats, typed  # noqa: E402
+
 TARGET_MS = 1000.0  # issue 8: p99 <= 1 s from the deadline
-
-
-def read_kv(path, sep='='):
-    values = {}
-    try:
-        with open(path) as f:
-            for line in f:
-                if sep in line:
-                    k, v = line.rstrip('\n').split(sep, 1)
-                    values[k.strip()] = v.strip()
-    except FileNotFoundError:
-        pass
-    return values
-
-
-def num(values, key):
-    v = values.get(key)
-    if v is None or v == '':
-        return None
-    try:
-        return float(v)
-    except ValueError:
-        return None
-
-
-def fmt(v, digits=1):
-    if v is None:
-        return 'n/a'
-    if math.isinf(v):
-        return 'never'
-    return f'{v:,.{digits}f}'
-
-
-def stats(values, prefix, digits=1):
-    """'p50 / p99 / max' in ms of prefix_*."""
-    return ' / '.join(fmt(num(values, f'{prefix}_{q}_ms'), digits) for q in ('p50', 'p99', 'max'))
-
-
-def typed(values):
-    out = {}
-    for k, v in values.items():
-        try:
-            f = float(v)
-            out[k] = v if math.isinf(f) or math.isnan(f) else (int(f) if re.fullmatch(r'-?\d+', v) else f)
-        except ValueError:
-            out[k] = v
-    return out
 
 
 def main():

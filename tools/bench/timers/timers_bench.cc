@@ -90,15 +90,9 @@ int Usage() {
 }
 
 double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
+using csec::bench::Exit;
+using csec::bench::Result;
 
-void Result(const std::string& key, double value) {
-  if (std::isinf(value)) {
-    std::printf("%s=inf\n", key.c_str());
-  } else {
-    std::printf("%s=%.6f\n", key.c_str(), value);
-  }
-}
-void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
 
 bool WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -121,12 +115,6 @@ std::map<std::string, std::string> ReadKeyValues(const std::string& path) {
   return values;
 }
 
-// The reader thread may be blocked in librdkafka: leave without waiting for it.
-[[noreturn]] void Exit(int code) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(code);
-}
 
 // ------------------------------------------------------------------------------- the schedule
 
