@@ -78,6 +78,31 @@ TEST(ManualClock, AdvancesOnlyWhenTold) {
   EXPECT_EQ(clock.Now(), absl::FromUnixSeconds(1000 + 90 * 60));
 }
 
+TEST(ScaledClock, ReadsItsOriginPlusScaledRealTimeSince) {
+  const absl::Time sim_origin = absl::FromCivil(absl::CivilSecond(2026, 1, 5, 0, 0, 0), absl::UTCTimeZone());
+  const absl::Time real_origin = absl::Now() - absl::Seconds(1);
+  ScaledClock clock(sim_origin, real_origin, 60);
+  // Bracketed by real reads on either side: about a minute of clock time after the origin.
+  const absl::Time before = absl::Now();
+  const absl::Time now = clock.Now();
+  const absl::Time after = absl::Now();
+  EXPECT_GE(now, sim_origin + (before - real_origin) * 60);
+  EXPECT_LE(now, sim_origin + (after - real_origin) * 60);
+  EXPECT_GE(now, sim_origin + absl::Seconds(60));
+  EXPECT_LT(now, sim_origin + absl::Seconds(60) + absl::Seconds(30));  // under half a real second passed
+}
+
+TEST(ScaledClock, ConvertsClockDurationsToReal) {
+  const ScaledClock clock(absl::UnixEpoch(), absl::Now(), 15000);
+  EXPECT_EQ(clock.scale(), 15000);
+  EXPECT_NEAR(absl::ToDoubleMilliseconds(clock.ToReal(absl::Minutes(90))), 360, 1e-6);  // a 90-minute deadline
+  EXPECT_EQ(clock.ToReal(absl::InfiniteDuration()), absl::InfiniteDuration());
+  // The real clocks convert nothing.
+  EXPECT_EQ(SystemClock::Get().scale(), 1);
+  EXPECT_EQ(SystemClock::Get().ToReal(absl::Minutes(90)), absl::Minutes(90));
+  EXPECT_EQ(ManualClock(absl::UnixEpoch()).ToReal(absl::Seconds(7)), absl::Seconds(7));
+}
+
 }  // namespace
 }  // namespace csec
 

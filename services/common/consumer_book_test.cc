@@ -16,7 +16,7 @@ const TopicPartitionId kP1{"csec.intake.v1", 1};
 
 ConsumedMessage Message(const TopicPartitionId& p, int64_t offset, std::string key = "") {
   return {.topic = p.topic, .partition = p.partition, .offset = offset,
-          .key = key.empty() ? "case-" + std::to_string(offset) : key, .payload = ""};
+          .key = key.empty() ? "case-" + std::to_string(offset) : key, .payload = "", .timestamp_ms = -1};
 }
 
 ConsumerBook::Options Small() {

@@ -248,7 +248,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   void Accept(const RdKafka::Message& msg) {
     book_.Accept({.topic = msg.topic_name(), .partition = msg.partition(), .offset = msg.offset(),
                   .key = msg.key() ? *msg.key() : std::string(),
-                  .payload = std::string(static_cast<const char*>(msg.payload()), msg.len())});
+                  .payload = std::string(static_cast<const char*>(msg.payload()), msg.len()),
+                  .timestamp_ms = msg.timestamp().timestamp});
   }
 
   void StartReady() {

@@ -14,6 +14,7 @@ struct ConsumedMessage {
   int64_t offset = 0;
   std::string key;
   std::string payload;
+  int64_t timestamp_ms = -1;  // the message's Kafka timestamp (producer's create time), -1 if none
 };
 
 struct TopicPartitionId {

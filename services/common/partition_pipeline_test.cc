@@ -12,7 +12,7 @@ using ::testing::IsEmpty;
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
 ConsumedMessage Message(int64_t offset, std::string key) {
-  return {.topic = "t", .partition = 0, .offset = offset, .key = std::move(key), .payload = ""};
+  return {.topic = "t", .partition = 0, .offset = offset, .key = std::move(key), .payload = "", .timestamp_ms = -1};
 }
 
 std::vector<int64_t> Offsets(const std::vector<const ConsumedMessage*>& messages) {

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -42,6 +43,14 @@ ABSL_FLAG(absl::Duration, shutdown_flush_timeout, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, dedupe_horizon, absl::Hours(24 * 7),
           "How long a consumer remembers an event id it handled (its Redis marker's expiry)");
 ABSL_FLAG(int, redis_connections, 2, "Pipelined Redis connections per process");
+ABSL_FLAG(double, clock_scale, 1,
+          "Simulations only: protocol time runs this many times faster than real time (1: the real clock)");
+ABSL_FLAG(std::string, clock_origin, "",
+          "With --clock_scale: the simulated instant (RFC3339, e.g. 2026-01-05T00:00:00-08:00) the clock read "
+          "at --clock_origin_real");
+ABSL_FLAG(std::string, clock_origin_real, "",
+          "With --clock_scale: the real instant (RFC3339, sub-second precision) at which the clock read "
+          "--clock_origin; every process of one simulation gets the same three values");
 
 namespace csec {
 namespace {
@@ -50,6 +59,24 @@ namespace {
 constexpr absl::Duration kMonitorInterval = absl::Seconds(1);
 constexpr absl::Duration kProbeTimeout = absl::Seconds(2);
 constexpr absl::Duration kGrpcDrainTimeout = absl::Seconds(5);
+
+// --clock_origin / --clock_origin_real: required and RFC3339 when the clock is scaled, else empty.
+absl::Time ClockOriginFlag(const char* flag, const std::string& value, bool scaled) {
+  if (!scaled) {
+    if (!value.empty()) {
+      ExitOnStartupError(flag, absl::InvalidArgumentError("must be empty when --clock_scale is 1 (the real clock)"));
+    }
+    return absl::Time();
+  }
+  if (value.empty()) ExitOnStartupError(flag, absl::InvalidArgumentError("required when --clock_scale is not 1"));
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, value, &t, &error)) {
+    ExitOnStartupError(flag, absl::InvalidArgumentError(absl::StrCat(
+        "\"", value, "\" is not an RFC3339 instant (e.g. 2026-01-05T00:00:00-08:00): ", error)));
+  }
+  return t;
+}
 
 sigset_t HandledSignals() {
   sigset_t set;
@@ -80,6 +107,9 @@ ServiceFlags ParseFlags(const std::string& service, int argc, char** argv) {
       .shutdown_flush_timeout = absl::GetFlag(FLAGS_shutdown_flush_timeout),
       .dedupe_horizon = absl::GetFlag(FLAGS_dedupe_horizon),
       .redis_connections = absl::GetFlag(FLAGS_redis_connections),
+      .clock_scale = absl::GetFlag(FLAGS_clock_scale),
+      .clock_origin = absl::Time(),       // below, once the scale is known
+      .clock_origin_real = absl::Time(),
   };
   if (f.topics.partitions < 1) ExitOnStartupError("--topic_partitions", absl::InvalidArgumentError("must be at least 1"));
   if (f.topics.replication_factor < 1) {
@@ -94,6 +124,14 @@ ServiceFlags ParseFlags(const std::string& service, int argc, char** argv) {
   if (f.session_timeout < absl::Seconds(1)) {
     ExitOnStartupError("--kafka_session_timeout", absl::InvalidArgumentError("must be at least 1s"));
   }
+  // A scale below 1 would stretch every lease and retry; NaN fails this comparison too.
+  if (!(f.clock_scale >= 1) || !std::isfinite(f.clock_scale)) {
+    ExitOnStartupError("--clock_scale", absl::InvalidArgumentError(absl::StrCat(
+        "must be a finite number, at least 1, got ", absl::GetFlag(FLAGS_clock_scale))));
+  }
+  const bool scaled = f.clock_scale != 1;
+  f.clock_origin = ClockOriginFlag("--clock_origin", absl::GetFlag(FLAGS_clock_origin), scaled);
+  f.clock_origin_real = ClockOriginFlag("--clock_origin_real", absl::GetFlag(FLAGS_clock_origin_real), scaled);
   return f;
 }
 
@@ -175,6 +213,12 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   log::SetService(service);
   ServiceFlags flags = ParseFlags(service, argc, argv);
+  if (flags.clock_scale != 1) {
+    log::Info("clock.scaled", {{"scale", absl::StrCat(flags.clock_scale)},
+                               {"origin", absl::FormatTime(absl::RFC3339_full, flags.clock_origin, absl::UTCTimeZone())},
+                               {"origin_real",
+                                absl::FormatTime(absl::RFC3339_full, flags.clock_origin_real, absl::UTCTimeZone())}});
+  }
 
   HealthState health;
   health.Set("startup", absl::UnavailableError("starting"));
@@ -199,6 +243,10 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   if (!producer.ok()) ExitOnStartupError("--kafka_brokers", producer.status());
 
   ServiceContext context;
+  if (flags.clock_scale != 1) {
+    context.owned_clock_ = std::make_unique<ScaledClock>(flags.clock_origin, flags.clock_origin_real, flags.clock_scale);
+    context.clock_ = context.owned_clock_.get();
+  }
   context.service_ = service;
   context.flags_ = flags;
   context.config_ = config->get();

@@ -5,7 +5,7 @@
 //
 //   int main(int argc, char** argv) {
 //     return csec::ServiceRuntime::Run("routing", argc, argv, [](csec::ServiceContext& s) {
-//       auto* handler = s.Own(std::make_unique<RoutingHandler>(s.config(), s.producer(), &SystemClock::Get()));
+//       auto* handler = s.Own(std::make_unique<RoutingHandler>(s.config(), s.producer(), s.clock()));
 //       s.Consume({.group_id = "routing", .topics = {kIntakeTopic}}, handler->AsConsumerHandler());
 //       s.Serve(RoutingService::service_full_name(), s.Own(std::make_unique<ExplainService>(s.config())));
 //       return absl::OkStatus();
@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "services/common/clock.h"
 #include "services/common/health.h"
 #include "services/common/kafka.h"
 #include "services/common/protocol_config.h"
@@ -53,6 +54,11 @@ struct ServiceFlags {
   absl::Duration shutdown_flush_timeout;  // --shutdown_flush_timeout
   absl::Duration dedupe_horizon;          // --dedupe_horizon
   int redis_connections = 2;              // --redis_connections
+  // --clock_scale, --clock_origin, --clock_origin_real: a simulation's protocol clock, `scale`
+  // times faster than real time and reading `clock_origin` at `clock_origin_real`. 1: the real clock.
+  double clock_scale = 1;
+  absl::Time clock_origin;
+  absl::Time clock_origin_real;
 };
 
 // What a service's setup gets from Run: the shared connections, and where to register its
@@ -66,6 +72,8 @@ class ServiceContext {
   RedisClient* redis() const { return redis_; }
   KafkaProducer* producer() const { return producer_; }
   const HealthState* health() const { return health_; }
+  // Protocol time: the real clock, or the scaled one of a simulation (--clock_scale).
+  const Clock* clock() const { return clock_; }
 
   // A consumer, started once setup returns. --kafka_brokers, --instance_id and the session
   // timeout are filled in. While `needed_for_readiness` and it owns no partition, /readyz says so.
@@ -94,6 +102,8 @@ class ServiceContext {
     bool needed_for_readiness;
   };
 
+  std::unique_ptr<Clock> owned_clock_;  // first: outlives everything owned below
+  const Clock* clock_ = &SystemClock::Get();
   std::string service_;
   ServiceFlags flags_;
   ProtocolConfigStore* config_ = nullptr;

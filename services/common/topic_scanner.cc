@@ -59,6 +59,7 @@ absl::Status ScanTopic(const KafkaSettings& settings, const std::string& topic, 
     m.offset = msg->offset();
     if (msg->key()) m.key = *msg->key();
     m.payload.assign(static_cast<const char*>(msg->payload()), msg->len());
+    m.timestamp_ms = msg->timestamp().timestamp;
     if (!visit(m)) return absl::OkStatus();
   }
   return absl::DeadlineExceededError(absl::StrCat("scanning ", topic, ": nothing matched within ", absl::FormatDuration(timeout)));

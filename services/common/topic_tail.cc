@@ -143,6 +143,7 @@ class TopicTail::Impl {
           m.offset = msg->offset();
           if (msg->key()) m.key = *msg->key();
           if (msg->payload()) m.payload.assign(static_cast<const char*>(msg->payload()), msg->len());
+          m.timestamp_ms = msg->timestamp().timestamp;
           positions_[m.partition] = m.offset + 1;
           return std::optional<ConsumedMessage>(std::move(m));
         }

@@ -22,8 +22,7 @@ int main(int argc, char** argv) {
                 projection->AddAsync(e, std::move(done));
               }),
               /*needed_for_readiness=*/false);
-    auto* intake = s.Own(std::make_unique<intake::Intake>(s.producer(), s.redis(), s.config(), s.health(),
-                                                          &SystemClock::Get()));
+    auto* intake = s.Own(std::make_unique<intake::Intake>(s.producer(), s.redis(), s.config(), s.health(), s.clock()));
     s.Serve(csec::dispatch::v1::IntakeService::service_full_name(),
             s.Own(std::make_unique<intake::IntakeGrpcService>(intake)));
     return absl::OkStatus();

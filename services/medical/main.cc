@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   using namespace csec;
   using namespace csec::medical;
   return ServiceRuntime::Run("medical", argc, argv, [](ServiceContext& s) -> absl::Status {
-    const Clock* clock = &SystemClock::Get();
+    const Clock* clock = s.clock();
     absl::StatusOr<MedicalConfig> loaded =
         LoadMedicalConfig(absl::GetFlag(FLAGS_medical_config), *s.config()->Current());
     if (!loaded.ok()) return loaded.status();

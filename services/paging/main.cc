@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   using namespace csec;
   using namespace csec::paging;
   return ServiceRuntime::Run("paging", argc, argv, [](ServiceContext& s) -> absl::Status {
-    const Clock* clock = &SystemClock::Get();
+    const Clock* clock = s.clock();
     absl::StatusOr<PagingConfig> loaded = LoadPagingConfig(absl::GetFlag(FLAGS_paging_config), *s.config()->Current());
     if (!loaded.ok()) return loaded.status();
     const PagingConfig* config = s.Own(std::make_unique<PagingConfig>(*std::move(loaded)));

@@ -499,8 +499,9 @@ class PageDelivery::Impl {
                                         {"retry_in", absl::FormatDuration(backoff)},
                                         {"error", result.error}});
     const std::string subject = RetrySubject(source->event.event_id(), index, try_number + 1);
-    RequestWait(*source, kPageRetryWait, subject, clock_->Now() + backoff, DeriveId("paging.page-retry", subject),
-                std::move(done));
+    // The back-off waits out a receiver's outage, which is real time: clock time under a scaled clock.
+    RequestWait(*source, kPageRetryWait, subject, clock_->Now() + backoff * clock_->scale(),
+                DeriveId("paging.page-retry", subject), std::move(done));
   }
 
   void GiveUp(std::shared_ptr<const Source> source, int index, int try_number, const std::string& delivery_id,

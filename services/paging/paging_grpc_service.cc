@@ -18,6 +18,7 @@ using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::PageRecord;
 using csec::dispatch::v1::PagingCaseState;
 
+// Real time from absl::Now(), never from the (possibly scaled) clock.
 constexpr absl::Duration kProduceTimeout = absl::Seconds(10);
 // A page is on the person's stream as soon as Kafka has its PageSent; its state is stored a
 // moment later. An action that finds the page (or the person on it) missing looks again for
@@ -46,7 +47,7 @@ static absl::StatusOr<PageRecord> LoadPage(PagingStore* store, const Clock* cloc
                                      {"person_id", &person_id}}) {
     if (value->empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
   }
-  const absl::Time give_up = clock->Now() + kStateCatchUp;
+  const absl::Time give_up = clock->Now() + kStateCatchUp * clock->scale();  // real time, in the clock's
   while (true) {
     absl::StatusOr<PagingCaseState> loaded = store->Load(case_id);
     if (!loaded.ok()) return loaded.status();
@@ -107,7 +108,8 @@ grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext*, const csec::di
   e.mutable_page_acknowledged()->set_page_id(page->page_id());
   e.mutable_page_acknowledged()->set_person_id(request->person_id());
   *e.mutable_page_acknowledged()->mutable_acknowledged_at() = ToProtoTime(now);
-  absl::Status produced = producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), now + kProduceTimeout);
+  absl::Status produced =
+      producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + kProduceTimeout);
   if (!produced.ok()) {
     // Not recorded: let the caller's retry record it (deliveries resume meanwhile).
     (void)store_->ClearStopped(request->case_id(), page->page_id());
@@ -141,7 +143,8 @@ grpc::Status PagingGrpcService::Decline(grpc::ServerContext*, const csec::dispat
   declined->set_reason(request->reason());
   *declined->mutable_declined_at() = ToProtoTime(now);
   response->set_event_id(event_id);
-  return ToGrpcStatus(producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), now + kProduceTimeout));
+  return ToGrpcStatus(
+      producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + kProduceTimeout));
 }
 
 grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext*,
@@ -175,7 +178,8 @@ grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext*,
   arrival->set_role(role);
   arrival->set_person_id(request->person_id());
   *arrival->mutable_arrived_at() = request->has_arrived_at() ? request->arrived_at() : ToProtoTime(now);
-  return ToGrpcStatus(producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), now + kProduceTimeout));
+  return ToGrpcStatus(
+      producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + kProduceTimeout));
 }
 
 grpc::Status PagingGrpcService::ListCasePages(grpc::ServerContext*,

@@ -174,7 +174,8 @@ absl::StatusOr<ChangeRosterResponse> RosterBook::Change(const ChangeRosterReques
   changed->set_reason(request.reason());
   changed->set_change(what);
   *changed->mutable_roster() = changes;
-  absl::Status produced = producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), now + absl::Seconds(10));
+  absl::Status produced = producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(),
+                                                 absl::Now() + absl::Seconds(10));
   if (!produced.ok()) return produced;
   absl::StatusOr<RedisReply> stored =
       redis_->Eval(kStoreIfUnchanged, {redis_keys::PagingRosters()},

@@ -9,7 +9,7 @@
 int main(int argc, char** argv) {
   using namespace csec;
   return ServiceRuntime::Run("routing", argc, argv, [](ServiceContext& s) {
-    auto* handler = s.Own(std::make_unique<routing::RoutingHandler>(s.config(), s.producer(), &SystemClock::Get()));
+    auto* handler = s.Own(std::make_unique<routing::RoutingHandler>(s.config(), s.producer(), s.clock()));
     s.Consume({.group_id = "routing", .topics = {kIntakeTopic}},
               HandleEachEventOnce(s.redis(),
                                   {.consumer = "routing", .horizon = s.flags().dedupe_horizon,

@@ -87,7 +87,8 @@ void FiringLoop::OnAssigned(const std::vector<TopicPartitionId>& partitions) {
     for (const TimerShard& shard : store_->ShardsOfPartition(partition)) {
       store_->Head(shard, [this, shard](absl::StatusOr<std::optional<absl::Time>> head) {
         // Unknown for now: try again soon rather than leave the shard unwatched.
-        NoteHead(shard, head.ok() ? *head : std::optional<absl::Time>(clock_->Now() + options_.retry_after));
+        NoteHead(shard,
+                 head.ok() ? *head : std::optional<absl::Time>(clock_->Now() + RealToClock(options_.retry_after)));
       });
     }
   }
@@ -163,10 +164,11 @@ void FiringLoop::Run() {
       mu_.Lock();
       next_live_refresh = real_now + absl::Seconds(5);
     }
-    // Sleep towards the earliest instant (in this clock's time), a state check, or a wake-up.
+    // Sleep towards the earliest instant (in this clock's time, converted: a scaled clock runs
+    // faster than the real time the sleep takes), a state check, or a wake-up.
     absl::Time wake_at = std::min(next_state_check, next_live_refresh);
     if (!queue_.empty() && static_cast<size_t>(in_flight_.load()) < options_.max_in_flight) {
-      wake_at = std::min(wake_at, real_now + (queue_.begin()->first - now));
+      wake_at = std::min(wake_at, real_now + clock_->ToReal(queue_.begin()->first - now));
     }
     wake_.WaitWithDeadline(&mu_, wake_at);
   }
@@ -174,13 +176,13 @@ void FiringLoop::Run() {
 
 void FiringLoop::ClaimShard(const TimerShard& shard) {
   const absl::Time now = clock_->Now();
-  store_->Claim(shard, now, options_.lease, options_.claim_batch,
+  store_->Claim(shard, now, RealToClock(options_.lease), options_.claim_batch,
                 [this, shard, now](absl::StatusOr<ClaimResult> result) {
                   if (!result.ok()) {
                     static Counter& failed = Metrics::Get().GetCounter(
                         "csec_timers_claim_failures_total", "Claim scripts that failed (Redis away); retried");
                     failed.Increment();
-                    NoteHead(shard, now + options_.retry_after);
+                    NoteHead(shard, now + RealToClock(options_.retry_after));
                     return;
                   }
                   in_flight_ += static_cast<int64_t>(result->claimed.size());
@@ -224,7 +226,7 @@ void FiringLoop::MarkFired(const TimerShard& shard, const std::string& id, absl:
   TimerOp op{.kind = TimerOp::Kind::kFired, .timer_id = id, .record = {}, .close_state = TimerState::kFired};
   op.record.set_finished_ms(absl::ToUnixMillis(now));
   op.record.set_finished_by_event_id(event_id);
-  store_->Apply(shard, {op}, clock_->Now() + options_.mark_horizon,
+  store_->Apply(shard, {op}, clock_->Now() + RealToClock(options_.mark_horizon),
                 [this, shard](absl::StatusOr<ApplyResult> result) {
                   // On failure the claim stays and its lease brings the timer back: fired twice,
                   // one event id.

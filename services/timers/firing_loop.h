@@ -40,6 +40,8 @@
 
 namespace csec::timers {
 
+// Durations here are real time (a fire must finish within the lease whatever the clock's scale);
+// the loop turns them into clock time where they meet clock instants.
 struct FiringOptions {
   // How long a claim holds a timer: a replica that dies mid-fire delays that timer this long.
   absl::Duration lease = absl::Seconds(10);
@@ -84,6 +86,8 @@ class FiringLoop {
   void MarkFired(const TimerShard& shard, const std::string& id, absl::Time now, const std::string& event_id);
   void FireDone();
   void RefreshLiveGauge();
+  // A real duration as clock time: the clock's instants in Redis pass `scale` times as fast.
+  absl::Duration RealToClock(absl::Duration real) const { return real * clock_->scale(); }
 
   TimerStore* const store_;
   EventProducer* const producer_;

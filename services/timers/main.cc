@@ -16,7 +16,8 @@ ABSL_FLAG(int, timer_shards, 64,
           "Timer shards per Kafka partition (Redis key pairs). Keep each shard under a few hundred live timers "
           "(deploy/redis/redis.conf's listpack limit, 512): e.g. 512 for a million. Changing it needs a rebuild");
 ABSL_FLAG(absl::Duration, timer_lease, absl::Seconds(10),
-          "How long a claim holds a due timer: a replica that dies mid-fire delays that timer this long");
+          "How long a claim holds a due timer: a replica that dies mid-fire delays that timer this long (real "
+          "time, also under --clock_scale)");
 ABSL_FLAG(int, timer_claim_batch, 256, "Due timers claimed per script");
 
 int main(int argc, char** argv) {
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
     if (absl::GetFlag(FLAGS_timer_lease) < absl::Seconds(1)) {
       return absl::InvalidArgumentError("--timer_lease must be at least 1s (a fire must finish within it)");
     }
-    const Clock* clock = &SystemClock::Get();
+    const Clock* clock = s.clock();
     const absl::Duration mark_horizon = s.flags().dedupe_horizon;
     auto* store = s.Own(std::make_unique<TimerStore>(
         s.redis(), TimerSharding{.partitions = s.flags().topics.partitions, .shards_per_partition = shards}));

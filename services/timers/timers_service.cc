@@ -32,8 +32,9 @@ void TimerHandler::Handle(const Envelope& event, HandlerDone done) {
   const TimerShard shard = store_->ShardOf(event.case_id());
   const absl::Time now = clock_->Now();
   auto ops = std::make_shared<std::vector<TimerOp>>(std::move(plan->ops));
+  // The horizon is real time (replays and lag are), the marks' expiry clock time.
   store_->Apply(
-      shard, *ops, now + mark_horizon_,
+      shard, *ops, now + mark_horizon_ * clock_->scale(),
       [this, shard, ops, now, done = std::move(done)](absl::StatusOr<ApplyResult> applied) mutable {
         if (!applied.ok()) return done(applied.status());  // Unavailable: retried, nothing half-done
         loop_->NoteHead(shard, applied->head);
@@ -103,7 +104,7 @@ absl::Status ReplayOwnTopic(TimerStore* store, const KafkaSettings& kafka, const
     absl::Status first_error;
   };
   auto pending = std::make_shared<Pending>();
-  const absl::Time expiry = clock->Now() + mark_horizon;
+  const absl::Time expiry = clock->Now() + mark_horizon * clock->scale();  // a real horizon in clock time
   absl::Status scanned = ScanTopic(kafka, kTimersTopic, absl::Minutes(30), /*stop_at_end=*/true,
                                    [&](const ConsumedMessage& m) {
     absl::StatusOr<Envelope> e = ParseEnvelope(m);

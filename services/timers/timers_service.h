@@ -4,6 +4,9 @@
 //
 //   absl::StatusOr<TimerEpoch> epoch = PrepareTimerState(redis, store, kafka_settings, mark_horizon);
 //   TimerHandler handler(&store, &loop, producer, config, &SystemClock::Get(), mark_horizon);
+//
+// `mark_horizon` (the dedupe horizon) is real time: under a scaled clock marks are kept for
+// mark_horizon * scale of clock time, so a replay still finds them.
 //   consume ConsumedTopics() as group epoch->consumer_group, with HandleEnvelopes("timers", handler...)
 //
 // Handle is called on the consumer's thread, one event of a case at a time, and answers once Kafka

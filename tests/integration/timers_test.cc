@@ -303,5 +303,63 @@ TEST_F(TimersTest, ListDueSoonShowsArmedDeadlinesSoonestFirst) {
   EXPECT_TRUE(found);
 }
 
+// A simulation's clock, 600 times real time (not the fixture: its real-clock replica would share
+// the partitions). The loop sleeps the real equivalent of a wait's clock time, and the lease
+// (2 s) stays real: as clock time it would run out 3 ms after the claim, before Kafka
+// acknowledged the fire, and the wait would fire again.
+TEST(ScaledClockTimersTest, WaitsFireOnceAndOnTimeUnderAScaledClock) {
+  constexpr double kScale = 600;
+  const StackEnv stack = StackEnv::FromEnvironment();
+  const absl::Time sim_origin = absl::FromCivil(absl::CivilSecond(2026, 1, 5, 0, 0, 0), absl::FixedTimeZone(-8 * 3600));
+  const absl::Time real_origin = absl::Now();
+  const ScaledClock clock(sim_origin, real_origin, kScale);  // what the service reads, read here too
+  auto timers = ServiceProcess::Start(
+      "csec-timers", stack,
+      {"--timer_lease=2s", "--clock_scale=600", "--clock_origin=2026-01-05T00:00:00-08:00",
+       "--clock_origin_real=" + absl::FormatTime(absl::RFC3339_full, real_origin, absl::UTCTimeZone())});
+  ASSERT_TRUE(timers.ok()) << timers.status();
+  // Its partitions are assigned before the waits are sent, so how late they fire is the loop's doing.
+  ASSERT_TRUE(WaitFor([&] { return HttpGet((*timers)->port("http_port"), "/readyz").status == 200; }, kPatience));
+
+  const std::string case_id = NewRandomId();
+  auto wait = [&](const std::string& subject, absl::Time due) {
+    Envelope e = NewEnvelope(NewRandomId(), case_id, "paging", clock.Now());
+    e.mutable_wait_requested()->set_kind("page_ack");
+    e.mutable_wait_requested()->set_subject(subject);
+    *e.mutable_wait_requested()->mutable_due_at() = ToProtoTime(due);
+    return e;
+  };
+  // Ten simulated minutes apart: one real second each.
+  const absl::Time first_due = absl::FromUnixMillis(absl::ToUnixMillis(clock.Now() + absl::Minutes(10)));
+  const absl::Time second_due = first_due + absl::Minutes(10);
+  ASSERT_TRUE(ProduceEvent(stack, kPagingTopic, wait("sim-1", first_due)).ok());
+  ASSERT_TRUE(ProduceEvent(stack, kPagingTopic, wait("sim-2", second_due)).ok());
+
+  std::vector<Envelope> events;
+  auto fired = [&](const std::string& subject) {
+    std::vector<const Envelope*> out;
+    for (const Envelope& e : events) {
+      if (e.has_wait_fired() && e.wait_fired().subject() == subject) out.push_back(&e);
+    }
+    return out;
+  };
+  // The second fired a real second after the first: time enough for a lease of clock time to
+  // have brought the first back.
+  ASSERT_TRUE(WaitFor([&] {
+    events = TimerEvents(stack, {case_id});
+    return !fired("sim-2").empty();
+  }, kPatience));
+  ASSERT_EQ(fired("sim-1").size(), 1u);
+  ASSERT_EQ(fired("sim-2").size(), 1u);
+  for (const auto& [subject, due] : {std::pair<std::string, absl::Time>{"sim-1", first_due}, {"sim-2", second_due}}) {
+    const auto& w = fired(subject).front()->wait_fired();
+    EXPECT_EQ(FromProtoTime(w.due_at()), due) << subject;
+    // Fired in simulated time, at most 3 simulated minutes (0.3 real s) late; a loop sleeping
+    // clock time as real would wake only at its next state check, up to 10 minutes late.
+    EXPECT_GE(FromProtoTime(w.fired_at()), due) << subject;
+    EXPECT_LT(FromProtoTime(w.fired_at()), due + absl::Minutes(3)) << subject;
+  }
+}
+
 }  // namespace
 }  // namespace csec::testing
