@@ -1,5 +1,6 @@
 #include "services/common/kafka_consumer.h"
 
+#include <cstdlib>
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -233,6 +234,15 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         case RdKafka::ERR__TIMED_OUT:
         case RdKafka::ERR__PARTITION_EOF:
           return;
+        case RdKafka::ERR__FATAL: {
+          // E.g. a static member fenced after a broker restart (librdkafka 2.0): this client can
+          // never consume again. Exit like a crash: the supervisor restarts the process under the
+          // same instance id, and offsets stored only after handling lose and double nothing.
+          std::string reason;
+          consumer_->fatal_error(reason);
+          log::Error("kafka.consumer_fatal", {{"group", options_.group_id}, {"error", reason}});
+          std::_Exit(4);
+        }
         default:
           log::Warn("kafka.consume_error", {{"group", options_.group_id}, {"error", msg->errstr()}});
           return;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -207,12 +208,14 @@ class Simulation {
     for (const PlannedReferral& plan : plans_) {
       actions_->At(plan.identified_at, [this, &plan] { Report(plan); });
     }
+    std::thread supervisor([this] { Supervise(); });
     RunFaults();
     WaitForSim(facts_.sim_end);
     actions_->DrainUntil(facts_.sim_end);
     following_ = false;
     pages.join();
     bookings.join();
+    supervisor.join();
     actions_->Stop();
     std::fprintf(stderr, "simulate[%s]: calls ok %d, refused %d, gave up %d\n", options_.label.c_str(),
                  calls_.ok.load(), calls_.refused.load(), calls_.gave_up.load());
@@ -532,8 +535,10 @@ class Simulation {
         record.what = "kill " + fault.target;
         {
           absl::MutexLock lock(&processes_mu_);
-          processes_[fault.target]->Signal(SIGKILL);
-          processes_.erase(fault.target);
+          if (auto it = processes_.find(fault.target); it != processes_.end()) {
+            it->second->Signal(SIGKILL);
+            processes_.erase(it);
+          }
         }
         done = StartService(fault.target);
       }
@@ -542,7 +547,45 @@ class Simulation {
                    record.what.c_str(), absl::ToDoubleSeconds(record.real_end - record.real_start),
                    absl::FormatDuration((record.real_end - record.real_start) * options_.scale).c_str(),
                    done.ok() ? "" : (" — " + done.ToString()).c_str());
+      absl::MutexLock lock(&mu_);
       facts_.faults.push_back(record);
+    }
+  }
+
+  // What Kubernetes does for a pod: a service that exited on its own (e.g. its consumer fenced
+  // after a broker restart) is started again, and the report lists it beside the planned faults.
+  void Supervise() {
+    while (following_) {
+      std::vector<std::pair<std::string, int>> exited;
+      {
+        absl::MutexLock lock(&processes_mu_);
+        for (const auto& [service, process] : processes_) {
+          siginfo_t info{};
+          if (waitid(P_PID, static_cast<id_t>(process->pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+              info.si_pid != 0) {
+            exited.emplace_back(service, info.si_status);
+          }
+        }
+      }
+      for (const auto& [service, status] : exited) {
+        FaultRecord record{.what = absl::StrCat(service, " exited (", status, "), restarted"),
+                           .real_start = absl::Now(),
+                           .real_end = absl::Now()};
+        {
+          absl::MutexLock lock(&processes_mu_);
+          auto it = processes_.find(service);
+          if (it == processes_.end()) continue;
+          it->second->Signal(SIGKILL);  // reaps it
+          processes_.erase(it);
+        }
+        absl::Status started = StartService(service);
+        record.real_end = absl::Now();
+        std::fprintf(stderr, "simulate[%s]: %s%s\n", options_.label.c_str(), record.what.c_str(),
+                     started.ok() ? "" : (" — " + started.ToString()).c_str());
+        absl::MutexLock lock(&mu_);
+        facts_.faults.push_back(record);
+      }
+      absl::SleepFor(absl::Milliseconds(200));  // between two looks at the processes
     }
   }
 
