@@ -114,6 +114,10 @@ void BuildDeadlines(const RunFacts& facts, const std::vector<DeadlineHistory>& h
       k.duration = h.due_at - h.starts_at;
     }
     ++k.armed;
+    if (h.due_at > facts.sim_end) {  // came due after the run's clock stopped: not judged
+      ++k.open;
+      continue;
+    }
     const bool escalated = !h.missed.empty();
     if (escalated) ++k.escalated;
     if (h.MetLate()) ++k.met_late;
@@ -159,6 +163,7 @@ void BuildDeadlines(const RunFacts& facts, const std::vector<DeadlineHistory>& h
   EscalationStats& esc = report.escalations;
   std::vector<absl::Duration> late_by, real_late;
   for (const DeadlineHistory& h : histories) {
+    if (h.armed == nullptr || h.due_at > facts.sim_end) continue;
     for (const TopicRecord* r : h.missed) {
       const auto& m = r->envelope.deadline_missed();
       ++esc.escalations;

@@ -66,7 +66,8 @@ struct RunSummary {
 //   see escalated_met_in_time);
 // - missed: not met in time and it came due: escalated (a DeadlineMissed) or met late;
 // - cancelled: a DeadlineCancelled, neither met nor escalated;
-// - open: none of those by the end of the run.
+// - open: none of those by the end of the run, or due after the end (the services' clocks run
+//   on while the run stops; what comes due then is not judged).
 // Beside them: escalated (deadlines with a DeadlineMissed, any outcome), met_late (met, after
 // due_at), escalated_met_in_time (escalated although met in time; invariant 5 judges them).
 struct DeadlineKindStats {

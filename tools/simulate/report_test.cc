@@ -607,6 +607,24 @@ TEST(Report, CountsAndPercentilesOfAKnownSet) {
   EXPECT_THAT(r.violations, IsEmpty()) << Describe(r.violations);
 }
 
+TEST(Report, ADeadlineDueAfterTheEndIsOpenEvenIfItEscalatedWhileTheRunStopped) {
+  FactsBuilder b;
+  const absl::Time end = b.facts().sim_end;
+  b.Referral("case-1", end - absl::Minutes(60));
+  b.Routed("case-1", end - absl::Minutes(60), "spa-4");
+  // The services' clocks run on while the run stops: this one came due 30 minutes after the end.
+  b.Armed("case-1", "responder_arrival", end - absl::Minutes(60), absl::Minutes(90));
+  b.Missed("case-1", "responder_arrival", end + absl::Minutes(30), absl::Seconds(3));
+  const Report r = BuildReport(b.facts());
+  ASSERT_THAT(r.deadlines, SizeIs(1));
+  EXPECT_EQ(r.deadlines[0].armed, 1);
+  EXPECT_EQ(r.deadlines[0].open, 1);
+  EXPECT_EQ(r.deadlines[0].missed, 0);
+  EXPECT_EQ(r.deadlines[0].escalated, 0);
+  EXPECT_FALSE(r.deadlines[0].compliance_pct.has_value());
+  EXPECT_EQ(r.escalations.escalations, 0);
+}
+
 TEST(Report, IncludesTheViolations) {
   FactsBuilder b = KnownSet();
   b.facts().reported_case_ids.push_back("lost");

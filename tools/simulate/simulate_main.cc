@@ -11,10 +11,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -46,12 +46,6 @@ int Usage(const std::string& problem) {
                "  --referrals_per_year default 790 (DCFS identifications, 2015-16)\n",
                problem.c_str());
   return 2;
-}
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  return static_cast<bool>(out);
 }
 
 std::string SelfDir() {
@@ -132,10 +126,13 @@ int main(int argc, char** argv) {
     const csec::simulate::Report report = csec::simulate::BuildReport(*facts);
     all_held = all_held && csec::simulate::CheckInvariants(*facts).empty();
     const std::string text = csec::simulate::ReportText(report);
-    if (!WriteFile(dir + "/report.json", csec::simulate::ReportJson(report)) ||
-        !WriteFile(dir + "/report.txt", text) || !WriteFile(dir + "/report.svg", csec::simulate::ReportSvg(report))) {
-      std::fprintf(stderr, "csec-simulate: cannot write the report under %s\n", dir.c_str());
-      return 2;
+    for (const auto& [name, content] : {std::pair{"report.json", csec::simulate::ReportJson(report)},
+                                        std::pair{"report.txt", text},
+                                        std::pair{"report.svg", csec::simulate::ReportSvg(report)}}) {
+      if (absl::Status s = csec::simulate::WriteTextFile(dir + "/" + name, content); !s.ok()) {
+        std::fprintf(stderr, "csec-simulate: %s\n", s.ToString().c_str());
+        return 2;
+      }
     }
     std::printf("%s\nreport: %s/report.{txt,json,svg}\n\n", text.c_str(), dir.c_str());
     std::fflush(stdout);
@@ -143,8 +140,13 @@ int main(int argc, char** argv) {
   }
   if (reports.size() > 1) {
     const std::string text = csec::simulate::WhatIfText(reports);
-    WriteFile(out + "/whatif.txt", text);
-    WriteFile(out + "/whatif.json", csec::simulate::WhatIfJson(reports));
+    for (const auto& [name, content] :
+         {std::pair{"whatif.txt", text}, std::pair{"whatif.json", csec::simulate::WhatIfJson(reports)}}) {
+      if (absl::Status s = csec::simulate::WriteTextFile(out + "/" + name, content); !s.ok()) {
+        std::fprintf(stderr, "csec-simulate: %s\n", s.ToString().c_str());
+        return 2;
+      }
+    }
     std::printf("%s\nwhat-if: %s/whatif.{txt,json}\n", text.c_str(), out.c_str());
   }
   std::printf("invariants: %s\n", all_held ? "all held" : "FAILED (see the reports)");

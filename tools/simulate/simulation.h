@@ -45,6 +45,9 @@ struct SimulationOptions {
 
 absl::StatusOr<RunFacts> RunSimulation(const SimulationOptions& options);
 
+// Writes `text` to `path`, replacing it; names the path when it cannot.
+absl::Status WriteTextFile(const std::string& path, const std::string& text);
+
 }  // namespace csec::simulate
 
 #endif  // CSEC_TOOLS_SIMULATE_SIMULATION_H_
