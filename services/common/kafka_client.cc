@@ -41,6 +41,9 @@ absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaSettings& set
   if (conf->set("event_cb", static_cast<RdKafka::EventCb*>(logger), err) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(err);
   }
+  // A broker that restarted is reconnected to within a second, not librdkafka's ten: every
+  // producer, consumer and tail is back (deadlines fire, referrals route) as soon as it is.
+  props.emplace("reconnect.backoff.max.ms", "1000");
   props["bootstrap.servers"] = settings.brokers;
   props["client.id"] = settings.client_id;
   for (const auto& [k, v] : settings.extra) props[k] = v;

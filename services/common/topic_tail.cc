@@ -65,8 +65,6 @@ class TopicTail::Impl {
                    // A live stream: the broker answers a fetch as soon as it has one message.
                    {"fetch.wait.max.ms", "10"},
                    {"fetch.min.bytes", "1"},
-                   // ...and a broker that restarted is reconnected to within a second, not ten.
-                   {"reconnect.backoff.max.ms", "1000"},
                    // Many tails may run in one process: keep each one's read-ahead small.
                    {"queued.max.messages.kbytes", "4096"},
                    {"queued.min.messages", "1000"}});
