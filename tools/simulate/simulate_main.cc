@@ -1,5 +1,5 @@
 // csec-simulate: the protocol end to end on the real stack under a scaled clock, then the
-// invariants and a compliance report (tools/simulate/README.md). Run it through
+// invariants and a compliance report (README: "The protocol end to end"). Run it through
 // tools/simulate.sh, which builds first.
 //
 //   csec-simulate --days 365 --scale 15000 --seed 1 --faults all --out .sim
@@ -7,13 +7,19 @@
 //
 // Exit: 0 when every invariant held in every run, 1 when one failed, 2 when a run could not be
 // done (bad flag, the stack did not start).
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -30,6 +36,41 @@ namespace {
 
 using csec::simulate::FaultPlan;
 using csec::simulate::SimulationOptions;
+
+int g_stop_signal_pipe[2] = {-1, -1};
+
+void OnStopSignal(int signal_number) {
+  const char c = static_cast<char>(signal_number);
+  (void)!write(g_stop_signal_pipe[1], &c, 1);
+}
+
+// A Ctrl-C or a kill ends the run with its stack: the broker and Redis run in a session of their
+// own (so a test's process-group kill does not reach them) and would outlive the simulator, and
+// the services it started would keep calling them.
+void StopTheRunsOnASignal(std::vector<std::string> stack_dirs, std::string stack_sh) {
+  if (pipe2(g_stop_signal_pipe, O_CLOEXEC) != 0) return;
+  std::thread([stack_dirs = std::move(stack_dirs), stack_sh = std::move(stack_sh)] {
+    char signal_number = 0;
+    while (read(g_stop_signal_pipe[0], &signal_number, 1) < 0 && errno == EINTR) {
+    }
+    std::fprintf(stderr, "csec-simulate: interrupted; stopping the services and the stack\n");
+    const std::string self = std::to_string(getpid());
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream stat(entry.path() / "stat");
+      std::string pid, name, state, ppid;
+      if (stat >> pid >> name >> state >> ppid && ppid == self) kill(std::atoi(pid.c_str()), SIGKILL);
+    }
+    for (const std::string& dir : stack_dirs) {
+      (void)std::system(("'" + stack_sh + "' stop --dir '" + dir + "' >/dev/null 2>&1").c_str());
+    }
+    _exit(128 + signal_number);
+  }).detach();
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr,
@@ -110,13 +151,18 @@ int main(int argc, char** argv) {
   }
   if (sizes.empty()) sizes.push_back(0);  // the shipped rosters
 
+  auto run_dir = [&](int size) { return size == 0 ? out : absl::StrCat(out, "/roster-", size); };
+  std::vector<std::string> stack_dirs;
+  for (int size : sizes) stack_dirs.push_back(run_dir(size) + "/work/stack");
+  StopTheRunsOnASignal(stack_dirs, base.source_dir + "/tools/stack/stack.sh");
+
   std::vector<csec::simulate::Report> reports;
   bool all_held = true;
   for (int size : sizes) {
     SimulationOptions options = base;
     options.people_per_roster = size;
     options.label = size == 0 ? "shipped rosters" : absl::StrCat(size, " per roster");
-    const std::string dir = size == 0 ? out : absl::StrCat(out, "/roster-", size);
+    const std::string dir = run_dir(size);
     options.work_dir = dir + "/work";
     absl::StatusOr<csec::simulate::RunFacts> facts = csec::simulate::RunSimulation(options);
     if (!facts.ok()) {
