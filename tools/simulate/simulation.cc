@@ -615,8 +615,6 @@ class Simulation {
     }
   }
 
-  // After the clock stopped: waits until no topic grows for two real seconds, so the services
-  // finished what the last facts started.
   // The services' clocks run on after the run's clock stops (at 20000x a real minute is two
   // simulated weeks), so the topics never fall quiet at a high scale. What the checks need from
   // the last moments is only that the last referrals were routed: wait for that, at most a real
