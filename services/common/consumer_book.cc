@@ -115,6 +115,21 @@ ConsumerBook::PauseChanges ConsumerBook::TakePauseChanges() {
   return changes;
 }
 
+std::vector<ConsumerBook::PartitionState> ConsumerBook::States() const {
+  std::vector<PartitionState> states;
+  for (const auto& [id, p] : partitions_) {
+    std::optional<int64_t> last = p.pipeline.last_added();
+    states.push_back({.partition = id,
+                      .generation = p.generation,
+                      .fetched_next = last ? std::optional<int64_t>(*last + 1) : std::nullopt,
+                      .handled_next = p.pipeline.Committable(),
+                      .unfinished = p.pipeline.unfinished(),
+                      .paused = p.paused,
+                      .retrying = p.pipeline.waiting_to_retry()});
+  }
+  return states;
+}
+
 size_t ConsumerBook::InFlight(const std::vector<TopicPartitionId>& partitions) const {
   size_t n = 0;
   for (const TopicPartitionId& id : partitions) {

@@ -72,6 +72,16 @@ class ConsumerBook {
     std::vector<TopicPartitionId> pause;
     std::vector<TopicPartitionId> resume;
   };
+  // Where one owned partition stands, for the stall watch (consumer_stall.h).
+  struct PartitionState {
+    TopicPartitionId partition = {};
+    uint64_t generation = 0;
+    std::optional<int64_t> fetched_next = std::nullopt;  // after the last message taken since assignment
+    std::optional<int64_t> handled_next = std::nullopt;  // after the last message completed with all before it
+    size_t unfinished = 0;                // taken and not completed
+    bool paused = false;
+    bool retrying = false;                // a failed message waits for its retry
+  };
 
   explicit ConsumerBook(Options options) : options_(options) {}
 
@@ -95,6 +105,8 @@ class ConsumerBook {
   std::vector<PartitionOffset> Committable(const std::vector<TopicPartitionId>& partitions) const;
   // Partitions whose fetching should now pause or resume.
   PauseChanges TakePauseChanges();
+
+  std::vector<PartitionState> States() const;
 
   size_t InFlight(const std::vector<TopicPartitionId>& partitions) const;
   // How long the loop may wait for news before a retry falls due (at most `longest`).

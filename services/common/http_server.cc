@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <httplib.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,12 +15,14 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "services/common/metrics.h"
@@ -27,12 +30,15 @@
 namespace csec {
 namespace {
 
+std::string PeerName(const std::string& address, int port) { return absl::StrCat(address, " ", port); }
+
 constexpr char kTextPlain[] = "text/plain; charset=utf-8";
 constexpr char kPrometheusText[] = "text/plain; version=0.0.4; charset=utf-8";
 // Requests in flight when the server stops get this long to finish before being cut off.
 constexpr absl::Duration kStopGrace = absl::Seconds(1);
 
-// Calls `fn(descriptor, inode)` for every connection this process accepted on TCP `port`.
+// Calls `fn(descriptor, inode, peer)` for every connection this process accepted on TCP
+// `port`; `peer` is "address port", written as httplib writes Request::remote_addr/remote_port.
 //
 // Why this exists: cpp-httplib 0.11 serves each connection on a pool thread with only
 // per-read and per-write timeouts, and offers no hook to the accepted sockets, so a client
@@ -41,7 +47,7 @@ constexpr absl::Duration kStopGrace = absl::Seconds(1);
 // checks and the shutdown(2) concern the same socket even if the worker closes the original
 // number meanwhile and it is reused. Without /proc this finds nothing and only the timeouts
 // apply.
-void ForEachAcceptedConnection(int port, const std::function<void(int fd, ino_t inode)>& fn) {
+void ForEachAcceptedConnection(int port, const std::function<void(int fd, ino_t inode, const std::string& peer)>& fn) {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return;
   std::vector<int> fds;
@@ -68,11 +74,25 @@ void ForEachAcceptedConnection(int port, const std::function<void(int fd, ino_t 
       int local_port = -1;
       if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
       if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-      if (local_port == port) fn(own, st.st_ino);
+      char host[NI_MAXHOST];
+      if (local_port == port &&
+          getnameinfo(reinterpret_cast<sockaddr*>(&peer), peer_len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0) {
+        int peer_port = peer.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port)
+                                                   : ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+        fn(own, st.st_ino, PeerName(host, peer_port));
+      }
     }
     close(own);
   }
 }
+
+// httplib::Server with its listening socket in reach: httplib listens with a backlog of 5, so a
+// burst of connections (slow clients reconnecting) would drop a probe's SYN, and the kernel
+// retries it only a second later, past a probe's timeout.
+class OpsServer : public httplib::Server {
+ public:
+  bool RaiseBacklog() { return ::listen(svr_sock_, SOMAXCONN) == 0; }
+};
 
 }  // namespace
 
@@ -80,18 +100,25 @@ struct HttpServer::Impl {
   Impl(const HealthState* health, const HttpServerOptions& options) : health(health), options(options) {}
 
   void Configure();
-  // Shuts down connections open for max_connection_age or more; runs on `reaper`.
-  void ReapOldConnections();
+  // Shuts down slow connections (see the header); runs on `reaper`.
+  void ReapSlowConnections();
 
   const HealthState* health;
   const HttpServerOptions options;
-  httplib::Server server;
+  OpsServer server;
   int port = 0;
   std::thread listener;                  // runs server.listen_after_bind()
   absl::Notification listener_done;
   std::thread reaper;                    // runs ReapOldConnections() until stop_reaper
   absl::Notification stop_reaper;
-  std::map<ino_t, absl::Time> first_seen;  // reaper thread only
+  struct Seen {
+    absl::Time since;
+    std::string peer;
+  };
+  std::map<ino_t, Seen> first_seen;  // reaper thread only
+  // Peers whose request arrived whole (set by the pre-routing handler, on a worker thread).
+  absl::Mutex mu;
+  std::set<std::string> requested ABSL_GUARDED_BY(mu);
 };
 
 void HttpServer::Impl::Configure() {
@@ -106,6 +133,13 @@ void HttpServer::Impl::Configure() {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   server.set_keep_alive_max_count(1);      // one request per connection: see the header
+  // Called once the request line and headers are in: the reaper no longer holds this
+  // connection to request_timeout.
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    absl::MutexLock lock(&mu);
+    requested.insert(PeerName(req.remote_addr, req.remote_port));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server.set_payload_max_length(64 << 10);  // nothing here takes a body
 
   server.Get("/livez", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", kTextPlain); });
@@ -134,21 +168,51 @@ void HttpServer::Impl::Configure() {
       }));
 }
 
-void HttpServer::Impl::ReapOldConnections() {
+void HttpServer::Impl::ReapSlowConnections() {
   const absl::Duration interval =
-      std::clamp(options.max_connection_age / 4, absl::Milliseconds(10), absl::Seconds(1));
+      std::clamp(std::min(options.request_timeout, options.max_connection_age) / 4, absl::Milliseconds(10),
+                 absl::Milliseconds(250));
+  const size_t waiting_allowed = static_cast<size_t>(std::max(1, options.threads - options.reserved_threads));
   while (!stop_reaper.WaitForNotificationWithTimeout(interval)) {
-    absl::Time now = absl::Now();
-    std::map<ino_t, absl::Time> still_open;
-    ForEachAcceptedConnection(port, [&](int fd, ino_t inode) {
+    const absl::Time now = absl::Now();
+    std::map<ino_t, Seen> still_open;
+    std::set<std::string> requested_now;
+    {
+      absl::MutexLock lock(&mu);
+      requested_now = requested;
+    }
+    // Connections still waiting for their request, oldest first.
+    std::vector<std::pair<absl::Time, int>> waiting;
+    std::vector<int> owned;  // dup'ed descriptors, closed below
+    ForEachAcceptedConnection(port, [&](int fd, ino_t inode, const std::string& peer) {
       auto it = first_seen.find(inode);
-      absl::Time since = it == first_seen.end() ? now : it->second;
-      still_open.emplace(inode, since);
+      const Seen seen = it == first_seen.end() || it->second.peer != peer ? Seen{now, peer} : it->second;
+      still_open.emplace(inode, seen);
+      const bool has_request = requested_now.contains(peer);
       // The worker owns the descriptor and closes it; shutdown(2) just ends its reads and
       // writes at once.
-      if (now - since >= options.max_connection_age) shutdown(fd, SHUT_RDWR);
+      if (now - seen.since >= (has_request ? options.max_connection_age : options.request_timeout)) {
+        shutdown(fd, SHUT_RDWR);
+      } else if (!has_request) {
+        int kept = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (kept >= 0) {
+          waiting.emplace_back(seen.since, kept);
+          owned.push_back(kept);
+        }
+      }
     });
+    // Too many waiting: the oldest go first, so a new request finds a thread.
+    if (waiting.size() > waiting_allowed) {
+      std::sort(waiting.begin(), waiting.end());
+      for (size_t i = 0; i < waiting.size() - waiting_allowed; ++i) shutdown(waiting[i].second, SHUT_RDWR);
+    }
+    for (int fd : owned) close(fd);
     first_seen = std::move(still_open);
+    absl::MutexLock lock(&mu);
+    // Only peers known at the look: a request that arrived since belongs to a connection not seen yet.
+    std::erase_if(requested, [&](const std::string& peer) {
+      return requested_now.contains(peer) && std::none_of(first_seen.begin(), first_seen.end(), [&](const auto& e) { return e.second.peer == peer; });
+    });
   }
 }
 
@@ -181,6 +245,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
                                                errno != 0 ? std::strerror(errno) : ""));
   }
   impl->port = bound;
+  if (!impl->server.RaiseBacklog()) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": ", std::strerror(errno)));
+  }
   Impl* raw = impl.get();
   impl->listener = std::thread([raw] {
     raw->server.listen_after_bind();
@@ -194,7 +261,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
     raw->listener.join();
     return absl::UnavailableError(absl::StrCat("cannot serve HTTP on ", listen, ": the listen loop ended at once"));
   }
-  impl->reaper = std::thread([raw] { raw->ReapOldConnections(); });
+  impl->reaper = std::thread([raw] { raw->ReapSlowConnections(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -209,7 +276,7 @@ HttpServer::~HttpServer() {
     // Someone is still connected (trickling, or not reading): end their connections until the
     // pool is drained. Repeated, because queued connections are picked up one after another.
     do {
-      ForEachAcceptedConnection(impl_->port, [](int fd, ino_t) { shutdown(fd, SHUT_RDWR); });
+      ForEachAcceptedConnection(impl_->port, [](int fd, ino_t, const std::string&) { shutdown(fd, SHUT_RDWR); });
     } while (!impl_->listener_done.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
   }
   impl_->listener.join();

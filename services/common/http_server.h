@@ -17,12 +17,19 @@
 //   http->reset();   // stops and joins
 //
 // Threads: Start() and the destructor are called from one owning thread. Requests are served
-// by a small pool of threads (HttpServerOptions::threads), one connection each, so a client
-// that sends its request a byte at a time holds one of them, not the endpoint. Each
-// connection serves one request and is closed (scrapes and probes are rare; an idle
-// keep-alive connection would hold a thread), and one that is still open after
-// max_connection_age is shut down, so slow or stuck clients cannot hold every thread, nor
-// the destructor, for long.
+// by a pool of threads (HttpServerOptions::threads), one connection each, so a client that
+// sends its request a byte at a time holds one of them, not the endpoint. Slow or idle clients
+// cannot hold every thread, nor the destructor, for long:
+//   - each connection serves one request and is closed (an idle keep-alive would hold a thread);
+//   - a connection whose request has not arrived whole request_timeout after it was accepted is
+//     shut down (cpp-httplib's read timeout restarts on every byte, so alone it never ends a
+//     client that trickles);
+//   - when more connections wait for their request than threads - reserved_threads, the oldest
+//     of them are shut down at once, so threads stay free for new requests (a probe);
+//   - a connection still open max_connection_age after it was accepted (a client that does not
+//     read its answer) is shut down.
+// So with up to threads - reserved_threads slow or idle connections open at once, /livez and
+// /readyz answer at once; beyond that they still answer, within about request_timeout.
 #ifndef CSEC_SERVICES_COMMON_HTTP_SERVER_H_
 #define CSEC_SERVICES_COMMON_HTTP_SERVER_H_
 
@@ -37,13 +44,16 @@
 namespace csec {
 
 struct HttpServerOptions {
-  // Connections served at once; more wait for a free thread.
-  int threads = 4;
+  // Connections served at once; more wait for a free thread. Idle threads cost only memory.
+  int threads = 64;
+  // Threads kept free for new requests: slow connections beyond threads - this are shed.
+  int reserved_threads = 4;
   // Between two reads of a request, and two writes of a response, before giving up on it.
   absl::Duration read_timeout = absl::Seconds(2);
   absl::Duration write_timeout = absl::Seconds(5);
-  // A connection open longer than this is shut down, however it is trickling: the read and
-  // write timeouts above restart on every byte, so alone they never end a slow client.
+  // From accept to the end of the request's headers: a probe or scrape takes milliseconds.
+  absl::Duration request_timeout = absl::Seconds(1);
+  // From accept to the end of the answer.
   absl::Duration max_connection_age = absl::Seconds(10);
 };
 

@@ -229,7 +229,9 @@ TEST(HttpServer, AnythingElseIsNotFound) {
 
 TEST(HttpServer, TricklingClientDoesNotHoldUpReadyz) {
   HealthState health;
-  std::unique_ptr<HttpServer> server = StartOrDie(&health);
+  HttpServerOptions options;
+  options.request_timeout = absl::Seconds(30);  // this slow client is given time to finish
+  std::unique_ptr<HttpServer> server = StartOrDie(&health, options);
   ASSERT_NE(server, nullptr);
   TricklingClient slow(server->port());
   ASSERT_TRUE(slow.connected());
@@ -252,24 +254,53 @@ TEST(HttpServer, TricklingClientDoesNotHoldUpReadyz) {
   EXPECT_THAT(response, HasSubstr("\r\n\r\nready\n"));
 }
 
-TEST(HttpServer, TricklingClientIsCutOffAfterMaxConnectionAge) {
+TEST(HttpServer, TricklingClientIsCutOffAfterTheRequestTimeout) {
   HealthState health;
   HttpServerOptions options;
   options.threads = 1;  // the slow client holds the only thread
-  options.max_connection_age = absl::Milliseconds(500);
+  options.reserved_threads = 0;
+  options.request_timeout = absl::Milliseconds(500);
   std::unique_ptr<HttpServer> server = StartOrDie(&health, options);
   ASSERT_NE(server, nullptr);
   TricklingClient slow(server->port());
   ASSERT_TRUE(slow.connected());
   ASSERT_TRUE(slow.WaitForBytesSent(3, absl::Seconds(10)));
 
-  // The read timeout (2 s between bytes) never fires for it; the age limit does.
+  // The read timeout (2 s between bytes) never fires for it; the request timeout does.
   slow.ReadUntilClosed(absl::Seconds(10));
   EXPECT_TRUE(slow.closed_by_server());
   // And the only thread serves others again.
   auto res = Get(server->port(), "/readyz", absl::Seconds(5));
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
+}
+
+// Idle connections (connected, nothing sent), more than there are threads: the oldest are shed,
+// so a probe still finds a thread well within a second.
+TEST(HttpServer, MoreIdleConnectionsThanThreadsDoNotStopProbes) {
+  HealthState health;
+  HttpServerOptions options;
+  options.threads = 8;
+  options.reserved_threads = 2;
+  options.request_timeout = absl::Seconds(30);  // only the shedding can free the threads
+  std::unique_ptr<HttpServer> server = StartOrDie(&health, options);
+  ASSERT_NE(server, nullptr);
+  std::vector<int> idle;
+  for (int i = 0; i < 30; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  for (const char* path : {"/livez", "/readyz", "/livez", "/readyz"}) {
+    auto res = Get(server->port(), path, absl::Seconds(1));
+    ASSERT_TRUE(res) << path << ": " << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200) << path;
+  }
+  for (int fd : idle) close(fd);
 }
 
 TEST(HttpServer, DestructorDoesNotWaitForTricklingClient) {

@@ -12,9 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/consumer_stall.h"
 #include "services/common/kafka_client.h"
 #include "services/common/log.h"
 #include "services/common/metrics.h"
@@ -28,6 +30,10 @@ constexpr int kFetchBatch = 500;
 // and how stale the lag gauges get.
 constexpr absl::Duration kIdlePoll = absl::Milliseconds(100);
 constexpr absl::Duration kHousekeepingInterval = absl::Seconds(1);
+// How often the watchdog asks the broker where the owned partitions end, and how long one
+// answer may take (a broker that does not answer ends the round: the "kafka" check reports it).
+constexpr absl::Duration kWatchInterval = absl::Seconds(1);
+constexpr absl::Duration kWatchQueryTimeout = absl::Milliseconds(500);
 
 int Millis(absl::Duration d) {
   return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 0, 1'000'000));
@@ -117,7 +123,11 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         assigned_gauge_(Metrics::Get().GetGauge("csec_kafka_partitions_assigned",
                                                 "Partitions this member owns", labels_)),
         paused_gauge_(Metrics::Get().GetGauge("csec_kafka_partitions_paused",
-                                              "Owned partitions paused (retry back-off or full buffer)", labels_)) {}
+                                              "Owned partitions paused (retry back-off or full buffer)", labels_)),
+        stalled_gauge_(Metrics::Get().GetGauge(
+            "csec_kafka_partitions_stalled",
+            "Owned partitions with messages waiting and no progress for the stall bound", labels_)),
+        stall_watch_(options_.stall_after) {}
 
   ~Impl() override { Stop(); }
 
@@ -152,13 +162,24 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       return kafka_internal::FromKafkaError(code, "subscribe");
     }
     thread_ = std::thread([this] { Loop(); });
+    watchdog_ = std::thread([this] {
+      while (!watch_stop_.WaitForNotificationWithTimeout(kWatchInterval)) WatchOnce();
+    });
     return absl::OkStatus();
   }
 
   void Stop() {
+    // The watchdog first: it asks the broker through consumer_, which the loop closes.
+    if (!watch_stop_.HasBeenNotified()) watch_stop_.Notify();
+    if (watchdog_.joinable()) watchdog_.join();
     stop_requested_ = true;
     completions_->Wake();
     if (thread_.joinable()) thread_.join();
+  }
+
+  absl::Status Progress() const {
+    absl::MutexLock lock(&watch_mu_);
+    return progress_;
   }
 
   int assigned_partitions() const { return assigned_count_.load(); }
@@ -169,15 +190,15 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     std::vector<TopicPartitionId> ids;
     for (const RdKafka::TopicPartition* p : partitions) ids.push_back({p->topic(), p->partition()});
+    // librdkafka keeps a partition paused across unassign and the next assign (librdkafka #1849),
+    // while the book starts every assigned partition unpaused: resume what is given back and what
+    // is given, so no partition comes back paused with nobody to resume it.
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       book_.Assign(ids);
-      for (const TopicPartitionId& id : ids) {
-        lag_[id] = &Metrics::Get().GetGauge("csec_kafka_consumer_lag", "Messages on the partition not yet handled",
-                                            Labels({{"group", options_.group_id}, {"topic", id.topic},
-                                                    {"partition", absl::StrCat(id.partition)}}));
-      }
       if (options_.on_assigned) options_.on_assigned(ids);
       consumer->assign(partitions);
+      consumer->resume(partitions);
+      PublishStates();
       assigned_count_ = book_.assigned();
       assigned_gauge_.Set(assigned_count_);
       log::Info("kafka.assigned", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
@@ -186,10 +207,9 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       Finish(ids, absl::Now() + options_.drain_timeout);
       book_.Revoke(ids);
       if (options_.on_revoked) options_.on_revoked(ids);
-      for (const TopicPartitionId& id : ids) {
-        if (auto it = lag_.find(id); it != lag_.end()) it->second->Set(0);
-      }
+      consumer->resume(partitions);
       consumer->unassign();
+      PublishStates();
       assigned_count_ = book_.assigned();
       assigned_gauge_.Set(assigned_count_);
       log::Info("kafka.revoked", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
@@ -207,7 +227,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       StoreOffsets();
       ReconcilePauses();
       if (absl::Now() >= next_housekeeping) {
-        UpdateLag();
+        PublishStates();
+        ResumeStalled();
         next_housekeeping = absl::Now() + kHousekeepingInterval;
       }
     }
@@ -367,25 +388,112 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     paused_gauge_.Set(book_.paused());
   }
 
-  void UpdateLag() {
-    for (const TopicPartitionId& id : book_.Owned()) {
-      int64_t low = 0, high = 0;
-      if (consumer_->get_watermark_offsets(id.topic, id.partition, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0) {
-        continue;
-      }
-      std::vector<PartitionOffset> standing = book_.Committable({id});
-      std::optional<int64_t> done;
-      if (!standing.empty()) {
-        done = standing[0].second;
-      } else {
-        std::vector<RdKafka::TopicPartition*> position = {RdKafka::TopicPartition::create(id.topic, id.partition)};
-        if (consumer_->position(position) == RdKafka::ERR_NO_ERROR && position[0]->offset() >= 0) {
-          done = position[0]->offset();
-        }
-        RdKafka::TopicPartition::destroy(position);
-      }
-      if (done) lag_.at(id)->Set(static_cast<double>(std::max<int64_t>(0, high - *done)));
+  // Loop thread: what the watchdog looks at.
+  void PublishStates() {
+    std::vector<ConsumerBook::PartitionState> states = book_.States();
+    absl::MutexLock lock(&watch_mu_);
+    states_ = std::move(states);
+  }
+
+  // Loop thread: resumes, once more, partitions the watchdog found stalled with nothing taken
+  // although the book has them running (librdkafka stopped fetching them for a reason of its own).
+  void ResumeStalled() {
+    std::vector<TopicPartitionId> ids;
+    {
+      absl::MutexLock lock(&watch_mu_);
+      ids = std::exchange(resume_requests_, {});
     }
+    std::vector<RdKafka::TopicPartition*> resume;
+    for (const ConsumerBook::PartitionState& s : book_.States()) {
+      if (!s.paused && std::find(ids.begin(), ids.end(), s.partition) != ids.end()) {
+        resume.push_back(RdKafka::TopicPartition::create(s.partition.topic, s.partition.partition));
+        log::Warn("kafka.partition_resumed", {{"group", options_.group_id}, {"partition", Name(s.partition)}});
+      }
+    }
+    if (resume.empty()) return;
+    consumer_->resume(resume);
+    RdKafka::TopicPartition::destroy(resume);
+  }
+
+  // Watchdog thread: asks the broker where each owned partition ends (and, before anything was
+  // taken from it, where the group committed), then judges progress and updates the lag gauges,
+  // Progress() and the logs.
+  void WatchOnce() {
+    std::vector<ConsumerBook::PartitionState> states;
+    {
+      absl::MutexLock lock(&watch_mu_);
+      states = states_;
+    }
+    const int timeout_ms = Millis(kWatchQueryTimeout);
+    std::vector<PartitionLook> looks;
+    bool broker_answers = true;
+    std::vector<RdKafka::TopicPartition*> ask_committed;
+    for (const ConsumerBook::PartitionState& s : states) {
+      PartitionLook look{.state = s};
+      int64_t low = 0, high = 0;
+      if (broker_answers) {
+        broker_answers = consumer_->query_watermark_offsets(s.partition.topic, s.partition.partition, &low, &high,
+                                                            timeout_ms) == RdKafka::ERR_NO_ERROR;
+        if (broker_answers) {
+          look.low_watermark = low;
+          look.high_watermark = high;
+        }
+      }
+      if (!s.fetched_next) ask_committed.push_back(RdKafka::TopicPartition::create(s.partition.topic, s.partition.partition));
+      looks.push_back(std::move(look));
+    }
+    if (broker_answers && !ask_committed.empty() &&
+        consumer_->committed(ask_committed, timeout_ms) == RdKafka::ERR_NO_ERROR) {
+      for (const RdKafka::TopicPartition* c : ask_committed) {
+        if (c->err() != RdKafka::ERR_NO_ERROR || c->offset() < 0) continue;
+        for (PartitionLook& look : looks) {
+          if (look.state.partition == TopicPartitionId{c->topic(), c->partition()}) look.committed = c->offset();
+        }
+      }
+    }
+    RdKafka::TopicPartition::destroy(ask_committed);
+
+    std::vector<std::string> stalled;
+    std::vector<TopicPartitionId> resume;
+    std::map<TopicPartitionId, std::string> now_stalled;
+    for (const PartitionVerdict& v : stall_watch_.Look(looks, absl::Now())) {
+      if (v.lag) LagGauge(v.partition).Set(static_cast<double>(*v.lag));
+      if (!v.stalled) continue;
+      stalled.push_back(absl::StrCat(Name(v.partition), ": ", v.reason));
+      now_stalled.emplace(v.partition, v.reason);
+      if (v.fetch_stopped_unpaused) resume.push_back(v.partition);
+    }
+    // A partition no longer owned has no lag here; its new owner reports it.
+    for (auto& [id, gauge] : lag_) {
+      if (std::none_of(states.begin(), states.end(), [&](const auto& s) { return s.partition == id; })) gauge->Set(0);
+    }
+    for (const auto& [id, reason] : now_stalled) {
+      if (!stalled_.contains(id)) {
+        log::Error("kafka.partition_stalled", {{"group", options_.group_id}, {"partition", Name(id)}, {"reason", reason}});
+      }
+    }
+    for (const auto& [id, reason] : stalled_) {
+      if (!now_stalled.contains(id)) {
+        log::Info("kafka.partition_progressing", {{"group", options_.group_id}, {"partition", Name(id)}});
+      }
+    }
+    stalled_ = std::move(now_stalled);
+    stalled_gauge_.Set(static_cast<double>(stalled_.size()));
+    absl::MutexLock lock(&watch_mu_);
+    progress_ = stalled.empty() ? absl::OkStatus()
+                                : absl::UnavailableError(absl::StrCat("consumer group ", options_.group_id, " is stalled on ",
+                                                                      absl::StrJoin(stalled, "; ")));
+    resume_requests_.insert(resume_requests_.end(), resume.begin(), resume.end());
+  }
+
+  Gauge& LagGauge(const TopicPartitionId& id) {
+    Gauge*& gauge = lag_[id];
+    if (gauge == nullptr) {
+      gauge = &Metrics::Get().GetGauge("csec_kafka_consumer_lag", "Messages on the partition not yet handled (broker end - handled)",
+                                       Labels({{"group", options_.group_id}, {"topic", id.topic},
+                                               {"partition", absl::StrCat(id.partition)}}));
+    }
+    return *gauge;
   }
 
   // Waits (until `deadline`) for the messages in hand on `ids` to complete, starting nothing new,
@@ -419,11 +527,22 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   Histogram& handler_seconds_;
   Gauge& assigned_gauge_;
   Gauge& paused_gauge_;
+  Gauge& stalled_gauge_;
 
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   rd_kafka_queue_t* wake_queue_ = nullptr;
-  // Loop thread only (as is book_).
+
+  // Between the loop and the watchdog.
+  mutable absl::Mutex watch_mu_;
+  std::vector<ConsumerBook::PartitionState> states_ ABSL_GUARDED_BY(watch_mu_);
+  absl::Status progress_ ABSL_GUARDED_BY(watch_mu_);
+  std::vector<TopicPartitionId> resume_requests_ ABSL_GUARDED_BY(watch_mu_);
+  // Watchdog thread only.
+  ConsumerStallWatch stall_watch_;
   std::map<TopicPartitionId, Gauge*> lag_;
+  std::map<TopicPartitionId, std::string> stalled_;
+  absl::Notification watch_stop_;
+  std::thread watchdog_;
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<int> assigned_count_{0};
@@ -442,6 +561,7 @@ KafkaConsumer::KafkaConsumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 KafkaConsumer::~KafkaConsumer() = default;
 void KafkaConsumer::Stop() { impl_->Stop(); }
 int KafkaConsumer::assigned_partitions() const { return impl_->assigned_partitions(); }
+absl::Status KafkaConsumer::Progress() const { return impl_->Progress(); }
 const std::string& KafkaConsumer::group_id() const { return impl_->group_id(); }
 
 }  // namespace csec

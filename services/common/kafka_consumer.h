@@ -75,6 +75,8 @@ struct ConsumerOptions {
   absl::Duration session_timeout = absl::Seconds(10);
   // On revoke and on Stop: how long to wait for messages in hand before committing.
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Messages waiting on an owned partition this long with no progress make Progress() fail.
+  absl::Duration stall_after = absl::Seconds(30);
   // Called on the consumer's thread: after partitions are assigned (before their first message
   // is handled), and after revoked partitions' work is finished and committed.
   PartitionsHook on_assigned = {};
@@ -94,6 +96,8 @@ class KafkaConsumer {
   // Partitions this member owns now (0 before the first assignment): for readiness and tests.
   int assigned_partitions() const;
   bool HasAssignment() const { return assigned_partitions() > 0; }
+  // OK, or Unavailable naming each stalled partition and what it is doing (see the top).
+  absl::Status Progress() const;
   const std::string& group_id() const;
 
   class Impl;

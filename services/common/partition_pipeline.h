@@ -75,6 +75,10 @@ class PartitionPipeline {
   size_t in_flight() const { return in_flight_; }
   // Fetched and not yet started.
   size_t buffered() const { return entries_.size() - in_flight_ - retrying_; }
+  // Fetched and not yet completed: buffered, in flight or waiting to retry.
+  size_t unfinished() const { return entries_.size(); }
+  // The offset of the last message added, if any.
+  std::optional<int64_t> last_added() const { return last_added_; }
 
  private:
   enum class State { kWaiting, kInFlight, kRetry };

@@ -38,6 +38,8 @@ ABSL_FLAG(absl::Duration, topic_retention_margin, absl::Hours(24 * 30),
           "Topics keep events for the longest protocol deadline plus this margin (a lost Redis is rebuilt by replay)");
 ABSL_FLAG(absl::Duration, kafka_session_timeout, absl::Seconds(10),
           "How long the group waits for a silent member before moving its partitions");
+ABSL_FLAG(absl::Duration, kafka_stall_after, absl::Seconds(30),
+          "A consumed partition with messages waiting and no progress this long makes the service not ready");
 ABSL_FLAG(absl::Duration, shutdown_flush_timeout, absl::Seconds(10),
           "On stop, how long to wait for Kafka to acknowledge what is still queued");
 ABSL_FLAG(absl::Duration, dedupe_horizon, absl::Hours(24 * 7),
@@ -121,6 +123,9 @@ ServiceFlags ParseFlags(const std::string& service, int argc, char** argv) {
                        absl::InvalidArgumentError("must not exceed --topic_replication_factor"));
   }
   if (f.redis_connections < 1) ExitOnStartupError("--redis_connections", absl::InvalidArgumentError("must be at least 1"));
+  if (absl::GetFlag(FLAGS_kafka_stall_after) < absl::Seconds(1)) {
+    ExitOnStartupError("--kafka_stall_after", absl::InvalidArgumentError("must be at least 1s"));
+  }
   if (f.session_timeout < absl::Seconds(1)) {
     ExitOnStartupError("--kafka_session_timeout", absl::InvalidArgumentError("must be at least 1s"));
   }
@@ -151,12 +156,13 @@ void WriteReadyFile(const std::string& path, const std::vector<std::pair<std::st
 }
 
 // Keeps the readiness checks true: Redis answers, a Kafka broker answers, each consumer that
-// the service needs owns partitions. Its own thread, looking every second.
+// the service needs owns partitions, and no consumer is stalled. Its own thread, looking every
+// second.
 class DependencyMonitor {
  public:
   struct Watched {
-    std::string check;  // e.g. "partitions routing"
     const KafkaConsumer* consumer;
+    bool needs_partitions;  // owning no partition makes the service not ready
   };
 
   DependencyMonitor(HealthState* health, RedisClient* redis, KafkaProducer* producer, std::vector<Watched> consumers)
@@ -175,10 +181,14 @@ class DependencyMonitor {
     health_->Set("kafka", brokers.ok() ? absl::OkStatus()
                                        : absl::UnavailableError(absl::StrCat("Kafka unreachable: ", brokers.message())));
     for (const Watched& w : consumers_) {
-      health_->Set(w.check, w.consumer->HasAssignment()
-                                ? absl::OkStatus()
-                                : absl::UnavailableError(absl::StrCat("consumer group ", w.consumer->group_id(),
-                                                                      " has assigned this member no partition")));
+      if (w.needs_partitions) {
+        health_->Set(absl::StrCat("partitions ", w.consumer->group_id()),
+                     w.consumer->HasAssignment()
+                         ? absl::OkStatus()
+                         : absl::UnavailableError(absl::StrCat("consumer group ", w.consumer->group_id(),
+                                                               " has assigned this member no partition")));
+      }
+      health_->Set(absl::StrCat("progress ", w.consumer->group_id()), w.consumer->Progress());
     }
   }
 
@@ -266,9 +276,10 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
     spec.options.kafka = kafka;
     spec.options.instance_id = flags.instance_id;
     spec.options.session_timeout = flags.session_timeout;
+    spec.options.stall_after = absl::GetFlag(FLAGS_kafka_stall_after);
     auto consumer = KafkaConsumer::Start(spec.options, producer->get(), std::move(spec.handler));
     if (!consumer.ok()) ExitOnStartupError("--kafka_brokers", consumer.status());
-    if (spec.needed_for_readiness) watched.push_back({absl::StrCat("partitions ", spec.options.group_id), consumer->get()});
+    watched.push_back({.consumer = consumer->get(), .needs_partitions = spec.needed_for_readiness});
     consumers.push_back(*std::move(consumer));
   }
 

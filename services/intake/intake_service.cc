@@ -105,8 +105,14 @@ absl::Status Refuse(absl::Status status) {
   return status;
 }
 
-absl::Status StoreUnavailable(const absl::Status& s) {
-  return absl::UnavailableError(absl::StrCat("case store unavailable, nothing recorded: ", s.message()));
+// The reservation in Redis comes before anything is published, so when Redis fails the report
+// or fact is not recorded, whether or not the reservation itself was written: a retry with the
+// same key finds it and publishes. Redis's own words ("may or may not have run", about its
+// command) go to the log, not to the caller, for whom only the first is true.
+absl::Status StoreUnavailable(const absl::Status& s, absl::string_view what, absl::string_view retry_key) {
+  log::Warn("intake.case_store_unavailable", {{"error", s.ToString()}});
+  return absl::UnavailableError(absl::StrCat("the case store (Redis) did not answer, so nothing was published: the ",
+                                             what, " is not recorded; retry with the same ", retry_key));
 }
 
 // How long a call without a deadline of its own may take: Kafka's own message timeout.
@@ -184,7 +190,7 @@ void Intake::ReportIdentification(const ReportIdentificationRequest& request, Re
 
 void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIdentificationResponse response,
                            const std::string& fingerprint, absl::StatusOr<RedisReply> reserved, ReportDone done) {
-  if (!reserved.ok()) return done(Refuse(StoreUnavailable(reserved.status())));
+  if (!reserved.ok()) return done(Refuse(StoreUnavailable(reserved.status(), "report", "idempotency_key")));
   if (reserved->elements.size() != 2) return done(absl::InternalError("idempotency reservation: unexpected answer"));
   const std::string& state = reserved->elements[0].str;
   if (state == "conflict") {
@@ -240,7 +246,7 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   const std::string reservation = redis_keys::FactReservation(case_id, Sha256Hex(request_id));
   absl::StatusOr<RedisReply> reserved = redis_->Eval(ReserveFactScript(), {redis_keys::CaseEvents(case_id), reservation},
                                                      {fingerprint, ReservationTtlMs()}, deadline);
-  if (!reserved.ok()) return Refuse(StoreUnavailable(reserved.status()));
+  if (!reserved.ok()) return Refuse(StoreUnavailable(reserved.status(), fact, "request_id"));
   const std::string& state = reserved->str;
   if (state == "unknown") {
     return Refuse(absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" was reported to intake")));

@@ -57,6 +57,18 @@ class Problems {
   std::vector<std::string> list_;
 };
 
+csec::dispatch::v1::SourceKind SourceKindOf(AgencyKind kind) {
+  switch (kind) {
+    case AgencyKind::kLawEnforcement:
+      return csec::dispatch::v1::SOURCE_KIND_LAW_ENFORCEMENT;
+    case AgencyKind::kSafeYouthZone:
+      return csec::dispatch::v1::SOURCE_KIND_SAFE_YOUTH_ZONE;
+    case AgencyKind::kHotline:
+      return csec::dispatch::v1::SOURCE_KIND_HOTLINE;
+  }
+  return csec::dispatch::v1::SOURCE_KIND_UNSPECIFIED;
+}
+
 // Agency and station are checked against the config: a station of one agency reported under
 // another would be recorded, and its agency notified, wrongly.
 void CheckSource(const Referral& r, const ProtocolConfig& config, Problems& p) {
@@ -79,12 +91,17 @@ void CheckSource(const Referral& r, const ProtocolConfig& config, Problems& p) {
             absl::StrCat("\"", source.agency_id(),
                          "\" is not an agency of the protocol configuration; expected one of: ",
                          absl::StrJoin(known, ", ")));
-    } else if (from_hotline && agency->kind != AgencyKind::kHotline) {
-      // Kind HOTLINE waives the station below, so it must really be the hotline reporting.
+    } else if (source.kind() != csec::dispatch::v1::SOURCE_KIND_UNSPECIFIED &&
+               source.kind() != SourceKindOf(agency->kind)) {
+      // The kind decides whether a station is needed (HOTLINE waives it), so a kind that is not
+      // the agency's is the problem to name, not the station it then seems to lack.
       p.Add("referral.source.kind",
-            absl::StrCat("HOTLINE is for a referral the Child Protection Hotline originates, but agency \"",
-                         source.agency_id(), "\" is a ", AgencyKindName(agency->kind),
-                         " agency (referral.source.agency_id)"));
+            absl::StrCat(csec::dispatch::v1::SourceKind_Name(source.kind()).substr(sizeof("SOURCE_KIND_") - 1),
+                         " does not match agency \"", source.agency_id(), "\", a ", AgencyKindName(agency->kind),
+                         " agency (referral.source.agency_id): use ",
+                         csec::dispatch::v1::SourceKind_Name(SourceKindOf(agency->kind)).substr(sizeof("SOURCE_KIND_") - 1),
+                         " or the agency that identified the youth"));
+      return;
     }
   }
   // The hotline has no station: a referral it originates gets its standard response. Any other
@@ -190,6 +207,13 @@ void CheckIdentity(const Referral& r, absl::TimeZone zone, Problems& p) {
   } else if (*birth < absl::CivilDay(identified.year() - kMaxAgeYears, identified.month(), identified.day())) {
     p.Add(kBirthDate, absl::StrCat("must be within ", kMaxAgeYears,
                                    " years before the day the youth was identified (referral.identified_at)"));
+  } else if (r.youth().has_age_years() && r.youth().age_years() != AgeOn(*birth, identified)) {
+    // Two fields that disagree: the sender must say which is right. Neither value is quoted
+    // beyond the age the sender gave.
+    p.Add("referral.youth.age_years",
+          absl::StrCat(r.youth().age_years(), " contradicts ", kBirthDate,
+                       ", which gives another age on the day of identification (referral.identified_at); "
+                       "correct one of them, or leave age_years out"));
   }
 }
 

@@ -36,6 +36,7 @@ agencies:
   - {id: lapd, name: LAPD, kind: law_enforcement}
   - {id: lbpd, name: Long Beach PD, kind: law_enforcement}
   - {id: cph, name: Child Protection Hotline, kind: hotline}
+  - {id: syz, name: Safe Youth Zones, kind: safe_youth_zone}
 stations:
   - {id: lasd-compton, name: Compton Station, agency_id: lasd, area_id: south, participating: true}
   - {id: lapd-77th-street, name: 77th Street, agency_id: lapd, area_id: south, participating: true}
@@ -225,23 +226,33 @@ INSTANTIATE_TEST_SUITE_P(
              absl::StatusCode::kFailedPrecondition, "at least 18"},
         Case{"Exactly120YearsBeforeIsADateButAnAdult", [](auto& r) { BornOn(r, "1906-11-21"); },
              absl::StatusCode::kFailedPrecondition, "at least 120"},
-        Case{"BirthDateOutranksAYoungerAge",
+        // An age and a birth date that disagree contradict each other: the sender must say which
+        // is right, whichever of the two would make an adult.
+        Case{"AgeContradictingAnAdultBirthDate",
              [](auto& r) {
                BornOn(r, "2000-01-01");
                r.mutable_referral()->mutable_youth()->set_age_years(15);
              },
-             absl::StatusCode::kFailedPrecondition, "at least 26"},
-        Case{"AgeOutranksAYoungerBirthDate",
+             absl::StatusCode::kInvalidArgument,
+             "referral.youth.age_years: 15 contradicts referral.youth.identity.birth_date, which gives another age"},
+        Case{"AdultAgeContradictingAMinorsBirthDate",
              [](auto& r) {
                BornOn(r, "2012-01-01");
                r.mutable_referral()->mutable_youth()->set_age_years(19);
              },
-             absl::StatusCode::kFailedPrecondition, "at least 19"},
+             absl::StatusCode::kInvalidArgument,
+             "referral.youth.age_years: 19 contradicts referral.youth.identity.birth_date"},
+        Case{"AgeAgreeingWithAnAdultBirthDate",
+             [](auto& r) {
+               BornOn(r, "2000-01-01");
+               r.mutable_referral()->mutable_youth()->set_age_years(26);
+             },
+             absl::StatusCode::kFailedPrecondition, "at least 26"},
         // Source against the protocol configuration.
         Case{"UnknownAgency", [](auto& r) { SetSource(r, SOURCE_KIND_LAW_ENFORCEMENT, "xpd", "xpd-central"); },
              absl::StatusCode::kInvalidArgument,
              R"(referral.source.agency_id: "xpd" is not an agency of the protocol configuration; )"
-             "expected one of: lasd, lapd, lbpd, cph"},
+             "expected one of: lasd, lapd, lbpd, cph, syz"},
         Case{"StationOfAnotherAgency",
              [](auto& r) { SetSource(r, SOURCE_KIND_LAW_ENFORCEMENT, "lapd", "lasd-compton"); },
              absl::StatusCode::kInvalidArgument,
@@ -253,15 +264,21 @@ INSTANTIATE_TEST_SUITE_P(
              R"(referral.source.station_id: station "lasd-compton" belongs to agency "lasd", not "xpd")"},
         Case{"HotlineKindFromThePolice", [](auto& r) { SetSource(r, SOURCE_KIND_HOTLINE, "lapd", ""); },
              absl::StatusCode::kInvalidArgument,
-             R"(referral.source.kind: HOTLINE is for a referral the Child Protection Hotline originates, )"
-             R"(but agency "lapd" is a law_enforcement agency (referral.source.agency_id))"},
+             R"(referral.source.kind: HOTLINE does not match agency "lapd", a law_enforcement agency )"
+             R"((referral.source.agency_id): use LAW_ENFORCEMENT or the agency that identified the youth)"},
+        // The mismatch is named, not the station the kind would then need.
+        Case{"PoliceKindFromTheHotline",
+             [](auto& r) { SetSource(r, csec::dispatch::v1::SOURCE_KIND_LAW_ENFORCEMENT, "cph", ""); },
+             absl::StatusCode::kInvalidArgument,
+             R"(referral.source.kind: LAW_ENFORCEMENT does not match agency "cph", a hotline agency )"
+             R"((referral.source.agency_id): use HOTLINE or the agency that identified the youth)"},
         Case{"HotlineWithABadStationId", [](auto& r) { SetSource(r, SOURCE_KIND_HOTLINE, "cph", "st\xc3\xa9"); },
              absl::StatusCode::kInvalidArgument, "referral.source.station_id: must be printable ASCII"},
         Case{"HotlineNamingAStationOfAnotherAgency",
              [](auto& r) { SetSource(r, SOURCE_KIND_HOTLINE, "cph", "lasd-compton"); },
              absl::StatusCode::kInvalidArgument,
              R"(referral.source.station_id: station "lasd-compton" belongs to agency "lasd", not "cph")"},
-        Case{"SafeYouthZoneWithoutStation", [](auto& r) { SetSource(r, SOURCE_KIND_SAFE_YOUTH_ZONE, "lasd", ""); },
+        Case{"SafeYouthZoneWithoutStation", [](auto& r) { SetSource(r, SOURCE_KIND_SAFE_YOUTH_ZONE, "syz", ""); },
              absl::StatusCode::kInvalidArgument, "referral.source.station_id: required"},
         Case{"NoKindAndNoStation",
              [](auto& r) { SetSource(r, csec::dispatch::v1::SOURCE_KIND_UNSPECIFIED, "cph", ""); },

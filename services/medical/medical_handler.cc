@@ -439,17 +439,25 @@ absl::StatusOr<csec::dispatch::v1::ListAvailabilityResponse> MedicalDesk::ListAv
   response.set_closed_reason(state->closed.value_or(""));
   response.set_capacity(slots > 0 ? state->capacity.value_or(hub->daily_capacity) : 0);
   response.set_booked(state->booked);
-  response.set_free(response.closed() ? 0 : std::max(0, response.capacity() - state->booked));
+  // Free counts what a booking could still take: a time already past (or too soon to get a youth
+  // there) is not free, whatever the capacity says.
+  const absl::Time earliest_start = clock_->Now() + config_->lead_time;
+  int bookable = 0;
   for (int i = 0; i < slots; ++i) {
     auto* slot = response.add_slots();
     slot->set_slot_index(i);
-    *slot->mutable_starts_at() = ToProtoTime(SlotStart(*hub, *day, i, config_->time_zone));
+    const absl::Time starts_at = SlotStart(*hub, *day, i, config_->time_zone);
+    *slot->mutable_starts_at() = ToProtoTime(starts_at);
     *slot->mutable_ends_at() = ToProtoTime(SlotEnd(*hub, *day, i, config_->time_zone));
     if (auto it = state->booked_case_by_slot.find(i); it != state->booked_case_by_slot.end()) {
       slot->set_booked(true);
       slot->set_case_id(it->second);
+    } else if (!response.closed() && starts_at >= earliest_start) {
+      slot->set_bookable(true);
+      ++bookable;
     }
   }
+  response.set_free(response.closed() ? 0 : std::min(bookable, std::max(0, response.capacity() - state->booked)));
   return response;
 }
 

@@ -1,7 +1,9 @@
 // The shared consumer on the real broker: a handler failing on one partition holds up only that
 // partition (the others keep flowing, the failed message is retried until it succeeds, in
 // order), handlers complete asynchronously, and an orderly Stop commits what was handled, so
-// the group's next member starts after it. Topic creation: partitions and retention.
+// the group's next member starts after it. A rebalance while partitions are paused loses none of
+// them; a partition that makes no progress is reported with its lag from the broker. Topic
+// creation: partitions and retention.
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -13,9 +15,11 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/events.h"
 #include "services/common/ids.h"
+#include "services/common/metrics.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {
@@ -159,6 +163,208 @@ TEST(ConsumerFlow, AnOrderlyStopCommitsWhatWasHandled) {
   ASSERT_TRUE(consumer.ok());
   ASSERT_TRUE(WaitFor([&] { return second.Attempts("new") == 1; }, absl::Seconds(30)));
   for (int i = 0; i < 10; ++i) EXPECT_EQ(second.Attempts(absl::StrCat("old-", i)), 0) << "replayed old-" << i;
+}
+
+// Handler answers held back until Release(): a handler waiting on something that does not come.
+class HeldAnswers {
+ public:
+  void Hold(const ConsumedMessage& m, HandlerDone done) {
+    absl::MutexLock lock(&mu_);
+    held_.push_back({m, std::move(done)});
+  }
+  // Answers everything held so far with OK, recording each as handled in `seen`.
+  void Release(Seen& seen) {
+    std::vector<std::pair<ConsumedMessage, HandlerDone>> held;
+    {
+      absl::MutexLock lock(&mu_);
+      held = std::exchange(held_, {});
+    }
+    for (auto& [m, done] : held) {
+      seen.Handled(m);
+      done(absl::OkStatus());
+    }
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::pair<ConsumedMessage, HandlerDone>> held_ ABSL_GUARDED_BY(mu_);
+};
+
+double GroupGauge(const std::string& name, const std::string& group) {
+  return Metrics::Get().GetGauge(name, "", Labels({{"group", group}})).Value();
+}
+
+// The consumer patterns the services use, and the two reasons a partition is paused.
+enum class Pattern { kKeyed, kUnkeyed, kWithHooks };
+enum class PauseCause { kRetryBackOff, kFullBuffer };
+struct RebalanceCase {
+  Pattern pattern;
+  PauseCause cause;
+};
+
+class RebalanceWhilePaused : public ::testing::TestWithParam<RebalanceCase> {};
+
+// The stall the issue "Nothing silent" found: librdkafka keeps a partition paused across a
+// rebalance, so a member that got back a partition it had paused never fetched from it again.
+TEST_P(RebalanceWhilePaused, LosesNoPartition) {
+  const RebalanceCase c = GetParam();
+  StackEnv stack = StackEnv::FromEnvironment();
+  constexpr int kPartitions = 4;
+  const std::string topic = NewTopic(stack, kPartitions);
+  const std::string group = absl::StrCat("consumer-test-", NewRandomId());
+  auto producer = KafkaProducer::Create(stack.kafka("consumer-test"));
+  ASSERT_TRUE(producer.ok());
+
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.push_back(NewRandomId());
+  std::set<std::string> produced;
+  auto produce_round = [&](int round) {
+    for (const std::string& key : keys) {
+      const std::string payload = absl::StrCat(key, "/", round);
+      ASSERT_TRUE((*producer)->Produce(topic, key, payload).ok());
+      produced.insert(payload);
+    }
+  };
+  for (int round = 0; round < 3; ++round) produce_round(round);
+
+  Seen seen;
+  std::atomic<bool> blocked{true};
+  HeldAnswers held;
+  std::atomic<int> assigned_calls{0}, revoked_calls{0};
+  ConsumerOptions options{.kafka = stack.kafka("consumer-test"), .group_id = group, .topics = {topic}};
+  options.one_at_a_time_per_key = c.pattern != Pattern::kUnkeyed;
+  options.drain_timeout = absl::Milliseconds(500);
+  // Beyond every wait below: the watchdog would resume a partition librdkafka stopped fetching,
+  // and this test is about the rebalance itself losing none.
+  options.stall_after = absl::Minutes(5);
+  if (c.cause == PauseCause::kRetryBackOff) {
+    // Long back-offs: the partitions are paused nearly all the time, so the rebalance finds them so.
+    options.min_retry_backoff = absl::Seconds(1);
+    options.max_retry_backoff = absl::Seconds(1);
+  } else {
+    options.max_in_flight_per_partition = 1;
+    options.max_buffered_per_partition = 2;
+  }
+  if (c.pattern == Pattern::kWithHooks) {
+    options.on_assigned = [&](const std::vector<TopicPartitionId>&) { assigned_calls++; };
+    options.on_revoked = [&](const std::vector<TopicPartitionId>&) { revoked_calls++; };
+  }
+  auto handler = [&](const ConsumedMessage& m, HandlerDone done) {
+    seen.Attempted(m);
+    if (!blocked.load()) {
+      seen.Handled(m);
+      return done(absl::OkStatus());
+    }
+    if (c.cause == PauseCause::kRetryBackOff) return done(absl::UnavailableError("dependency away (test)"));
+    held.Hold(m, std::move(done));  // never answers while blocked: the buffer fills
+  };
+
+  auto first = KafkaConsumer::Start(options, producer->get(), handler);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(WaitFor([&] { return GroupGauge("csec_kafka_partitions_paused", group) == kPartitions; },
+                      absl::Seconds(30)))
+      << "every partition paused before the rebalance; paused: " << GroupGauge("csec_kafka_partitions_paused", group);
+
+  // A second member joins: the first gives back all four and gets two of them again.
+  auto second = KafkaConsumer::Start(options, producer->get(), handler);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(WaitFor([&] { return (*first)->assigned_partitions() + (*second)->assigned_partitions() == kPartitions &&
+                                   (*second)->HasAssignment() && (*first)->HasAssignment(); },
+                      absl::Seconds(30)))
+      << "first " << (*first)->assigned_partitions() << ", second " << (*second)->assigned_partitions();
+
+  blocked = false;
+  // Answers for the first member's old assignment are ignored: those messages come again.
+  ASSERT_TRUE(WaitFor([&] {
+    held.Release(seen);
+    for (const std::string& payload : produced) {
+      if (!seen.WasHandled(payload)) return false;
+    }
+    return true;
+  }, absl::Seconds(60))) << seen.HandledInOrder().size() << " handled of " << produced.size();
+
+  // And they keep flowing afterwards.
+  produce_round(3);
+  ASSERT_TRUE(WaitFor([&] {
+    for (const std::string& key : keys) {
+      if (!seen.WasHandled(key + "/3")) return false;
+    }
+    return true;
+  }, absl::Seconds(30)));
+  EXPECT_TRUE((*first)->Progress().ok()) << (*first)->Progress();
+  EXPECT_TRUE((*second)->Progress().ok()) << (*second)->Progress();
+  if (c.pattern == Pattern::kWithHooks) {
+    EXPECT_GE(assigned_calls.load(), 3) << "first, then both members after the rebalance";
+    EXPECT_GE(revoked_calls.load(), 1);
+  }
+  (*second)->Stop();
+  (*first)->Stop();
+}
+
+constexpr RebalanceCase kRebalanceCases[] = {
+    {Pattern::kKeyed, PauseCause::kRetryBackOff},     {Pattern::kKeyed, PauseCause::kFullBuffer},
+    {Pattern::kUnkeyed, PauseCause::kRetryBackOff},   {Pattern::kUnkeyed, PauseCause::kFullBuffer},
+    {Pattern::kWithHooks, PauseCause::kRetryBackOff}, {Pattern::kWithHooks, PauseCause::kFullBuffer},
+};
+
+std::string CaseName(const ::testing::TestParamInfo<RebalanceCase>& info) {
+  const char* pattern[] = {"Keyed", "Unkeyed", "WithHooks"};
+  const char* cause[] = {"RetryBackOff", "FullBuffer"};
+  return absl::StrCat(pattern[static_cast<int>(info.param.pattern)], cause[static_cast<int>(info.param.cause)]);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPatternAndCause, RebalanceWhilePaused, ::testing::ValuesIn(kRebalanceCases), CaseName);
+
+TEST(ConsumerWatchdog, APartitionWithoutProgressIsReportedWithItsLagFromTheBroker) {
+  StackEnv stack = StackEnv::FromEnvironment();
+  const std::string topic = NewTopic(stack, 2);
+  const std::string group = absl::StrCat("consumer-test-", NewRandomId());
+  auto producer = KafkaProducer::Create(stack.kafka("consumer-test"));
+  ASSERT_TRUE(producer.ok());
+
+  // Learn which partition a key lands on, then hang the handler for that partition only.
+  Seen seen;
+  HeldAnswers held;
+  std::atomic<int32_t> hung_partition{-1};
+  auto consumer = KafkaConsumer::Start(
+      {.kafka = stack.kafka("consumer-test"), .group_id = group, .topics = {topic},
+       .stall_after = absl::Seconds(3)},
+      producer->get(), [&](const ConsumedMessage& m, HandlerDone done) {
+        seen.Attempted(m);
+        if (m.partition == hung_partition.load()) return held.Hold(m, std::move(done));
+        seen.Handled(m);
+        done(absl::OkStatus());
+      });
+  ASSERT_TRUE(consumer.ok());
+  const std::string probe = NewRandomId();
+  ASSERT_TRUE((*producer)->Produce(topic, probe, probe + "/0").ok());
+  ASSERT_TRUE(WaitFor([&] { return seen.WasHandled(probe + "/0"); }, absl::Seconds(30)));
+  const int32_t hung = seen.PartitionOfKey().at(probe);
+  hung_partition = hung;
+
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE((*producer)->Produce(topic, probe, absl::StrCat(probe, "/", i)).ok());
+  absl::Status progress;
+  ASSERT_TRUE(WaitFor([&] {
+    progress = (*consumer)->Progress();
+    return !progress.ok();
+  }, absl::Seconds(30))) << "a hung handler is reported";
+  EXPECT_TRUE(absl::IsUnavailable(progress)) << progress;
+  EXPECT_NE(progress.message().find(absl::StrCat(topic, "/", hung, ": 5 message(s) waiting")), absl::string_view::npos)
+      << progress;
+  EXPECT_NE(progress.message().find("in hand and none completed"), absl::string_view::npos) << progress;
+  EXPECT_EQ(GroupGauge("csec_kafka_partitions_stalled", group), 1);
+  Gauge& lag = Metrics::Get().GetGauge("csec_kafka_consumer_lag", "",
+                                       Labels({{"group", group}, {"topic", topic}, {"partition", absl::StrCat(hung)}}));
+  EXPECT_EQ(lag.Value(), 5);
+
+  // The handler answers: progress resumes, readiness comes back by itself and the lag drains.
+  hung_partition = -1;
+  ASSERT_TRUE(WaitFor([&] {
+    held.Release(seen);
+    return (*consumer)->Progress().ok() && lag.Value() == 0;
+  }, absl::Seconds(30))) << (*consumer)->Progress() << ", lag " << lag.Value();
+  EXPECT_EQ(GroupGauge("csec_kafka_partitions_stalled", group), 0);
+  (*consumer)->Stop();
 }
 
 TEST(Topics, KeepEventsLongerThanTheLongestDeadlineAndAgreeOnPartitions) {

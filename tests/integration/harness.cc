@@ -98,12 +98,14 @@ absl::Status StackEnv::Control(const std::string& command, const std::string& pa
   return absl::OkStatus();
 }
 
-HttpAnswer HttpGet(int port, const std::string& path) {
+HttpAnswer HttpGet(int port, const std::string& path, absl::Duration timeout) {
   HttpAnswer answer;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return answer;
-  timeval timeout{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const absl::Time deadline = absl::Now() + timeout;
+  const timeval tv = absl::ToTimeval(timeout);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -116,8 +118,11 @@ HttpAnswer HttpGet(int port, const std::string& path) {
   send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string response;
   char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; absl::Now() < deadline && (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
+    response.append(buf, static_cast<size_t>(n));
+  }
   close(fd);
+  if (absl::Now() > deadline) return answer;  // too late counts as no answer
   if (response.size() < 12 || !absl::SimpleAtoi(response.substr(9, 3), &answer.status)) return answer;
   if (size_t body = response.find("\r\n\r\n"); body != std::string::npos) answer.body = response.substr(body + 4);
   return answer;

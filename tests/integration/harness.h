@@ -46,12 +46,13 @@ struct StackEnv {
   absl::Status Control(const std::string& command, const std::string& part) const;
 };
 
-// GET http://127.0.0.1:<port><path>: the status code (0 when nothing answered) and the body.
+// GET http://127.0.0.1:<port><path>: the status code (0 when nothing answered within
+// `timeout`, connection included) and the body.
 struct HttpAnswer {
   int status = 0;
   std::string body;
 };
-HttpAnswer HttpGet(int port, const std::string& path);
+HttpAnswer HttpGet(int port, const std::string& path, absl::Duration timeout = absl::Seconds(5));
 
 // grpc.health.v1.Health/Check of `service` ("" for the server as a whole) at 127.0.0.1:<port>:
 // "SERVING", "NOT_SERVING", or the gRPC error.

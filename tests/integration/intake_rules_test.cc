@@ -200,6 +200,7 @@ TEST_F(IntakeRules, TwoDifferentReferralsRacingOnOneKeyMakeOneCaseAndOneEvent) {
     for (int i = 0; i < 2; ++i) {
       requests[i] = SampleReferral(SampleKind::kOpenDcfs, key, absl::Now() - absl::Minutes(10));
       requests[i].mutable_referral()->mutable_youth()->set_age_years(ages[i]);
+      requests[i].mutable_referral()->mutable_youth()->mutable_identity()->clear_birth_date();
     }
     std::latch start(2);
     std::vector<std::thread> callers;

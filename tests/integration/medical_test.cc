@@ -239,6 +239,28 @@ TEST_F(MedicalFlow, ARoutedCaseGetsTheSameDayAtItsAreasHub) {
   EXPECT_EQ(day.slots(scheduled.appointment().slot_index()).case_id(), case_id);
 }
 
+// "Free" is what a booking could still take: on a day already past nothing is free, whatever the
+// capacity and the bookings say; on a day ahead every unbooked time is.
+TEST_F(MedicalFlow, FreeCountsOnlyTimesThatCanStillBeBooked) {
+  auto medical = StartMedical("medical-test-1");
+  ASSERT_TRUE(medical);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), zone_);
+  absl::CivilDay past = today - 7;
+  while (!Availability("hub-lac-usc", past).open()) --past;  // an exam day of last week
+  const auto gone = Availability("hub-lac-usc", past);
+  EXPECT_GT(gone.capacity() - gone.booked(), 0) << "capacity left on paper";
+  EXPECT_EQ(gone.free(), 0);
+  for (const auto& slot : gone.slots()) EXPECT_FALSE(slot.bookable()) << "slot " << slot.slot_index();
+
+  const auto ahead = Availability("hub-lac-usc", base_day_ + 1);
+  ASSERT_TRUE(ahead.open());
+  int bookable = 0;
+  for (const auto& slot : ahead.slots()) bookable += slot.bookable() ? 1 : 0;
+  EXPECT_EQ(bookable, ahead.slots_size() - ahead.booked());
+  EXPECT_EQ(ahead.free(), std::min(bookable, ahead.capacity() - ahead.booked()));
+  EXPECT_GT(ahead.free(), 0);
+}
+
 TEST_F(MedicalFlow, AReplayedOrRepeatedCaseRoutedBooksNothingNew) {
   auto medical = StartMedical("medical-test-1");
   ASSERT_TRUE(medical);

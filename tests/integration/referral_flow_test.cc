@@ -161,6 +161,7 @@ TEST_F(ReferralFlow, AnAdultIsRefusedAsOutsideTheProtocol) {
   const size_t before = MessageCount(kIntakeTopic);
   ReportIdentificationRequest request = SampleReferral(SampleKind::kNewToBoth, UniqueKey(), absl::Now());
   request.mutable_referral()->mutable_youth()->set_age_years(19);
+  request.mutable_referral()->mutable_youth()->mutable_identity()->clear_birth_date();
   ReportIdentificationResponse response;
   grpc::Status status = Report(request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -181,7 +182,7 @@ TEST_F(ReferralFlow, TheSameIdempotencyKeyTwiceIsOneCaseAndOneEvent) {
 
   // The same key for a different referral is a caller's mistake, not a duplicate.
   ReportIdentificationRequest changed = request;
-  changed.mutable_referral()->mutable_youth()->set_age_years(14);
+  changed.mutable_referral()->mutable_youth()->set_language("es");
   ReportIdentificationResponse third;
   grpc::Status status = Report(changed, &third);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);

@@ -633,7 +633,8 @@ int MedicalAvailability(const std::string& hub_id, const std::string& date, std:
     if (slot.booked()) {
       what = absl::StrCat("booked  case ", slot.case_id());
     } else {
-      what = response.free() > 0 ? "free" : "-";  // closed or full: nothing more is booked that day
+      // Past, too soon, closed or the day full: nothing more is booked at that time.
+      what = slot.bookable() && response.free() > 0 ? "free" : "-";
     }
     std::printf("  %2d  %s-%s %s  %s\n", slot.slot_index(), Local(csec::FromProtoTime(slot.starts_at()), "%H:%M").c_str(),
                 Local(csec::FromProtoTime(slot.ends_at()), "%H:%M").c_str(),

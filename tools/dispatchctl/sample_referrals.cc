@@ -1,5 +1,6 @@
 #include "tools/dispatchctl/sample_referrals.h"
 
+#include "absl/time/civil_time.h"
 #include "services/common/clock.h"
 
 namespace csec::tools {
@@ -34,7 +35,11 @@ ReportIdentificationRequest SampleReferral(SampleKind kind, const std::string& i
   auto* identity = youth->mutable_identity();
   identity->set_given_name("Synthetic");
   identity->set_family_name("Youth");
-  identity->set_birth_date("2011-01-01");
+  // Fifteen on the day of identification, as age_years says, whatever the day: her 15th birthday was
+  // 100 days before it (the margin covers the county's day differing from UTC's).
+  const absl::CivilDay identified_day = absl::ToCivilDay(identified_at, absl::UTCTimeZone());
+  identity->set_birth_date(absl::FormatCivilTime(
+      absl::CivilDay(identified_day.year() - 15, identified_day.month(), identified_day.day()) - 100));
   identity->set_home_address("1 Example Way, Nowhere");
   auto* jurisdiction = youth->mutable_jurisdiction();
 
