@@ -24,8 +24,10 @@ inline std::string CaseVersion(absl::string_view case_id) { return absl::StrCat(
 // the sealed identity on every topic unreadable, by design.
 inline std::string CaseSealingKey(absl::string_view case_id) { return absl::StrCat("csec:case:{", case_id, "}:key"); }
 
-// Intake's idempotency reservations: "<state>:<fingerprint>" for a report (one per case: the
-// case id is derived from the agency and its idempotency key) and for each fact request id.
+// Intake's idempotency reservations: "<state>:<fingerprint>" for each fact request id, and
+// "<state>:<fingerprint>:<public fingerprint>" for a report (one per case: the case id is derived
+// from the agency and its idempotency key); the public fingerprint leaves out the youth's identity,
+// which is sealed on the topic, and is all a rebuild from Kafka can restore ("done::<public>").
 // State "pending" until Kafka acknowledged the event, then "done".
 inline std::string ReportReservation(absl::string_view case_id) {
   return absl::StrCat("csec:case:{", case_id, "}:report");
@@ -35,6 +37,10 @@ inline std::string FactReservation(absl::string_view case_id, absl::string_view 
 }
 // How long intake remembers an idempotency key or request id: longer than any agency retries.
 inline constexpr absl::Duration kReservationHorizon = absl::Hours(24 * 400);
+
+// Names the intake state now in Redis (reservations and intake's own events in the case view):
+// missing means Redis lost it (or never had it), and intake rebuilds it from csec.intake.v1.
+inline std::string IntakeEpoch() { return "csec:intake:epoch"; }
 
 // A consumer's "already handled" marker for an event it acted on; expires after the consumer's
 // dedupe horizon (--dedupe_horizon), so markers do not grow without bound.

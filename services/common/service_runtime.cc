@@ -165,8 +165,13 @@ class DependencyMonitor {
     bool needs_partitions;  // owning no partition makes the service not ready
   };
 
-  DependencyMonitor(HealthState* health, RedisClient* redis, KafkaProducer* producer, std::vector<Watched> consumers)
-      : health_(health), redis_(redis), producer_(producer), consumers_(std::move(consumers)) {}
+  DependencyMonitor(HealthState* health, RedisClient* redis, KafkaProducer* producer, std::vector<Watched> consumers,
+                    std::vector<std::function<absl::Status()>> state_checks)
+      : health_(health),
+        redis_(redis),
+        producer_(producer),
+        consumers_(std::move(consumers)),
+        state_checks_(std::move(state_checks)) {}
   ~DependencyMonitor() {
     stop_.Notify();
     if (thread_.joinable()) thread_.join();
@@ -190,6 +195,14 @@ class DependencyMonitor {
       }
       health_->Set(absl::StrCat("progress ", w.consumer->group_id()), w.consumer->Progress());
     }
+    for (const auto& check : state_checks_) {
+      if (absl::Status whole = check(); absl::IsFailedPrecondition(whole)) {
+        // Working on would act on state that is gone (a reservation forgotten, a slot given
+        // twice); a fresh start rebuilds it from Kafka first.
+        log::Error("service.state_lost", {{"error", whole.ToString()}});
+        std::_Exit(3);
+      }
+    }
   }
 
   void Start() {
@@ -203,6 +216,7 @@ class DependencyMonitor {
   RedisClient* redis_;
   KafkaProducer* producer_;
   std::vector<Watched> consumers_;
+  std::vector<std::function<absl::Status()>> state_checks_;
   absl::Notification stop_;
   std::thread thread_;
 };
@@ -283,7 +297,8 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
     consumers.push_back(*std::move(consumer));
   }
 
-  DependencyMonitor monitor(&health, redis->get(), producer->get(), std::move(watched));
+  DependencyMonitor monitor(&health, redis->get(), producer->get(), std::move(watched),
+                            std::move(context.state_checks_));
   monitor.LookOnce();
   health.Set("startup", absl::OkStatus());
   monitor.Start();

@@ -83,6 +83,12 @@ class ServiceContext {
   // A gRPC service by its full name (e.g. IntakeService::service_full_name()), which
   // grpc.health.v1 then answers for.
   void Serve(std::string name, grpc::Service* service) { services_.emplace_back(std::move(name), service); }
+  // A check that the service's state in Redis is still whole (CheckStateEpoch, state_epoch.h),
+  // looked at every second with the dependencies. FailedPrecondition means Redis lost it: the
+  // process logs service.state_lost and exits with code 3, like a crash, so that its restart
+  // rebuilds the state from Kafka before it is ready again (work in hand is redone: handlers are
+  // idempotent). Any other error is ignored here: Redis away is the "redis" check's business.
+  void WatchState(std::function<absl::Status()> check) { state_checks_.push_back(std::move(check)); }
   // Called once on the way out, after the consumers stopped and before the producer flushes:
   // for a service's own threads that produce (the timers' firing loop).
   void OnStop(std::function<void()> stop) { on_stop_.push_back(std::move(stop)); }
@@ -114,6 +120,7 @@ class ServiceContext {
   std::vector<std::pair<std::string, grpc::Service*>> services_;
   std::vector<std::shared_ptr<void>> owned_;
   std::vector<std::function<void()>> on_stop_;
+  std::vector<std::function<absl::Status()>> state_checks_;
 };
 
 class ServiceRuntime {

@@ -7,6 +7,7 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/events.h"
 #include "services/common/grpc_server.h"
@@ -15,6 +16,7 @@
 #include "services/common/log.h"
 #include "services/common/metrics.h"
 #include "services/common/redis_keys.h"
+#include "services/common/topic_scanner.h"
 #include "services/intake/case_view.h"
 #include "services/intake/referral_validation.h"
 
@@ -42,19 +44,25 @@ const std::string& ReservationTtlMs() {
   return *ms;
 }
 
-// Reserves a report's idempotency key for its fingerprint and makes the case's sealing key, in
-// one step. KEYS: reservation, sealing key. ARGV: fingerprint, a fresh key, ttl ms.
+// Reserves a report's idempotency key for its fingerprints and makes the case's sealing key, in
+// one step. KEYS: reservation, sealing key, intake epoch. ARGV: fingerprint, a fresh key, ttl ms,
+// public fingerprint (without the identity). A reservation rebuilt from Kafka knows only the
+// public one ("done::<public>"), and is compared on that.
 // Returns {state, sealing key}: "new" (reserved now), "pending" (the same referral, whose
-// publication was never confirmed), "done" (the same referral, published), "conflict".
+// publication was never confirmed), "done" (the same referral, published), "conflict", or "lost"
+// (Redis lost intake's state: nothing can be decided until it is rebuilt).
 const RedisScript& ReserveReportScript() {
   static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'lost', ''} end
 local held = redis.call('GET', KEYS[1])
 if held then
-  local state, fingerprint = string.match(held, '^(%a+):(.*)$')
-  if fingerprint ~= ARGV[1] then return {'conflict', ''} end
+  local state, full, public = string.match(held, '^(%a+):([^:]*):?(.*)$')
+  local same
+  if full ~= '' then same = full == ARGV[1] else same = public == ARGV[4] end
+  if not same then return {'conflict', ''} end
   return {state, redis.call('GET', KEYS[2]) or ''}
 end
-redis.call('SET', KEYS[1], 'pending:' .. ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[1], 'pending:' .. ARGV[1] .. ':' .. ARGV[4], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'NX')
 return {'new', redis.call('GET', KEYS[2])}
 )lua");
@@ -62,9 +70,11 @@ return {'new', redis.call('GET', KEYS[2])}
 }
 
 // Reserves a fact's request id for its fingerprint, if the case exists. KEYS: case events,
-// reservation. ARGV: fingerprint, ttl ms. Returns "unknown", "conflict", "new", "pending", "done".
+// reservation, intake epoch. ARGV: fingerprint, ttl ms. Returns "lost", "unknown", "conflict",
+// "new", "pending", "done".
 const RedisScript& ReserveFactScript() {
   static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('EXISTS', KEYS[3]) == 0 then return 'lost' end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
 local held = redis.call('GET', KEYS[2])
 if held then
@@ -109,6 +119,51 @@ absl::Status Refuse(absl::Status status) {
 // or fact is not recorded, whether or not the reservation itself was written: a retry with the
 // same key finds it and publishes. Redis's own words ("may or may not have run", about its
 // command) go to the log, not to the caller, for whom only the first is true.
+// What a rebuild from Kafka restores: the reservation (if it has not lapsed) and the event in the
+// case view, leaving alone a reservation already there. KEYS: case events, case version,
+// reservation. ARGV: fingerprint, ttl ms (0: lapsed), event id, envelope bytes.
+const RedisScript& RebuiltScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[3], 'done:' .. ARGV[1], 'PX', ARGV[2], 'NX') end
+if redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[4]) == 1 then redis.call('INCR', KEYS[2]) end
+return 1
+)lua");
+  return *script;
+}
+
+// A report's fingerprints: of the whole referral, and of the referral without the youth's
+// identity, which is what csec.intake.v1 holds (the identity goes sealed).
+struct ReportFingerprints {
+  std::string full;
+  std::string public_part;
+  // As a reservation keeps it, after "<state>:".
+  std::string Stored() const { return absl::StrCat(full, ":", public_part); }
+};
+ReportFingerprints FingerprintReport(const csec::dispatch::v1::Referral& referral) {
+  csec::dispatch::v1::Referral without_identity = referral;
+  without_identity.mutable_youth()->clear_identity();
+  return {.full = Fingerprint(referral), .public_part = Fingerprint(without_identity)};
+}
+
+// A fact's fingerprint covers its kind and content (the envelope's body), nothing the call does
+// not choose.
+std::string FingerprintFact(const Envelope& envelope) {
+  Envelope body_only;
+  const google::protobuf::OneofDescriptor* body = Envelope::descriptor()->FindOneofByName("body");
+  const google::protobuf::Reflection* reflection = envelope.GetReflection();
+  if (const google::protobuf::FieldDescriptor* field = reflection->GetOneofFieldDescriptor(envelope, body)) {
+    reflection->MutableMessage(&body_only, field)->CopyFrom(reflection->GetMessage(envelope, field));
+  }
+  return Fingerprint(body_only);
+}
+
+absl::Status StateLost(absl::string_view what, absl::string_view retry_key) {
+  return absl::UnavailableError(absl::StrCat(
+      "intake's state in Redis was lost (flushed, or failed over to an empty replica) and intake is restarting to "
+      "rebuild it from Kafka, so nothing was published: the ", what, " is not recorded; retry with the same ",
+      retry_key));
+}
+
 absl::Status StoreUnavailable(const absl::Status& s, absl::string_view what, absl::string_view retry_key) {
   log::Warn("intake.case_store_unavailable", {{"error", s.ToString()}});
   return absl::UnavailableError(absl::StrCat("the case store (Redis) did not answer, so nothing was published: the ",
@@ -178,10 +233,14 @@ void Intake::ReportIdentification(const ReportIdentificationRequest& request, Re
   ReportIdentificationResponse response;
   response.set_case_id(case_id);
   response.set_event_id(DeriveId("intake.referral-received", case_id));
-  std::string fingerprint = Fingerprint(request.referral());
-  std::vector<std::string> args = {fingerprint, RandomBytes(kCaseKeyBytes), ReservationTtlMs()};
+  const ReportFingerprints fingerprints = FingerprintReport(request.referral());
+  std::string fingerprint = fingerprints.Stored();
+  std::vector<std::string> args = {fingerprints.full, RandomBytes(kCaseKeyBytes), ReservationTtlMs(),
+                                   fingerprints.public_part};
   redis_->EvalAsync(ReserveReportScript(),
-                    {redis_keys::ReportReservation(case_id), redis_keys::CaseSealingKey(case_id)}, args,
+                    {redis_keys::ReportReservation(case_id), redis_keys::CaseSealingKey(case_id),
+                     redis_keys::IntakeEpoch()},
+                    args,
                     [this, &request, response = std::move(response), fingerprint = std::move(fingerprint),
                      done = std::move(done)](absl::StatusOr<RedisReply> reserved) mutable {
                       PublishReport(request, std::move(response), fingerprint, std::move(reserved), std::move(done));
@@ -193,6 +252,7 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
   if (!reserved.ok()) return done(Refuse(StoreUnavailable(reserved.status(), "report", "idempotency_key")));
   if (reserved->elements.size() != 2) return done(absl::InternalError("idempotency reservation: unexpected answer"));
   const std::string& state = reserved->elements[0].str;
+  if (state == "lost") return done(Refuse(StateLost("report", "idempotency_key")));
   if (state == "conflict") {
     return done(Refuse(absl::AlreadyExistsError(absl::StrCat(
         "idempotency_key: \"", request.idempotency_key(), "\" was already used for a different referral; use a new key"))));
@@ -239,15 +299,16 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
                                                        const std::function<void(Envelope&)>& set_body) {
   if (!valid.ok()) return Refuse(valid);
   if (absl::Status kafka = KafkaReachable(); !kafka.ok()) return Refuse(kafka);
-  // The fingerprint covers the fact's kind and content, nothing the call does not choose.
   Envelope body_only;
   set_body(body_only);
-  const std::string fingerprint = Fingerprint(body_only);
+  const std::string fingerprint = FingerprintFact(body_only);
   const std::string reservation = redis_keys::FactReservation(case_id, Sha256Hex(request_id));
-  absl::StatusOr<RedisReply> reserved = redis_->Eval(ReserveFactScript(), {redis_keys::CaseEvents(case_id), reservation},
-                                                     {fingerprint, ReservationTtlMs()}, deadline);
+  absl::StatusOr<RedisReply> reserved =
+      redis_->Eval(ReserveFactScript(), {redis_keys::CaseEvents(case_id), reservation, redis_keys::IntakeEpoch()},
+                   {fingerprint, ReservationTtlMs()}, deadline);
   if (!reserved.ok()) return Refuse(StoreUnavailable(reserved.status(), fact, "request_id"));
   const std::string& state = reserved->str;
+  if (state == "lost") return Refuse(StateLost(fact, "request_id"));
   if (state == "unknown") {
     return Refuse(absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" was reported to intake")));
   }
@@ -315,6 +376,54 @@ absl::StatusOr<csec::dispatch::v1::CaseView> Intake::GetCase(const std::string& 
 }
 
 absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return cases_.Version(case_id); }
+
+absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, int64_t* events) {
+  struct Pending {
+    absl::Mutex mu;
+    int64_t in_flight = 0;
+    absl::Status first_error;
+  };
+  auto pending = std::make_shared<Pending>();
+  const absl::Time now = absl::Now();
+  absl::Status scanned = ScanTopic(kafka, kIntakeTopic, absl::Minutes(30), /*stop_at_end=*/true,
+                                   [&](const ConsumedMessage& m) {
+    absl::StatusOr<Envelope> e = ParseEnvelope(m);
+    if (!e.ok()) return true;  // dead-lettered when it was new
+    std::string reservation, fingerprint;
+    if (e->has_referral_received()) {
+      reservation = redis_keys::ReportReservation(e->case_id());
+      // The identity went sealed: only the public fingerprint can be restored.
+      fingerprint = absl::StrCat(":", Fingerprint(e->referral_received().referral()));
+    } else if (!e->request_id().empty()) {
+      reservation = redis_keys::FactReservation(e->case_id(), Sha256Hex(e->request_id()));
+      fingerprint = FingerprintFact(*e);
+    } else {
+      return true;
+    }
+    // The horizon counts from when Kafka took the event (real time, whatever the protocol clock).
+    const absl::Duration left = redis_keys::kReservationHorizon - (now - absl::FromUnixMillis(m.timestamp_ms));
+    {
+      absl::MutexLock lock(&pending->mu);
+      pending->mu.Await(absl::Condition(+[](Pending* p) { return p->in_flight < 2000; }, pending.get()));
+      ++pending->in_flight;
+    }
+    ++*events;
+    redis->EvalAsync(RebuiltScript(),
+                     {redis_keys::CaseEvents(e->case_id()), redis_keys::CaseVersion(e->case_id()), reservation},
+                     {fingerprint, absl::StrCat(std::max<int64_t>(0, absl::ToInt64Milliseconds(left))), e->event_id(),
+                      m.payload},
+                     [pending](absl::StatusOr<RedisReply> r) {
+                       absl::MutexLock lock(&pending->mu);
+                       if (!r.ok() && pending->first_error.ok()) pending->first_error = r.status();
+                       --pending->in_flight;
+                     });
+    return true;
+  });
+  absl::MutexLock lock(&pending->mu);
+  pending->mu.Await(absl::Condition(+[](Pending* p) { return p->in_flight == 0; }, pending.get()));
+  if (!scanned.ok()) return scanned;
+  return pending->first_error;
+}
 
 grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::CallbackServerContext* context,
                                                                    const ReportIdentificationRequest* request,

@@ -94,6 +94,13 @@ class Intake {
   const Clock* clock_;
 };
 
+// After Redis lost intake's state (no epoch, state_epoch.h): reads csec.intake.v1 whole and
+// restores each event's reservation (a report's with its public fingerprint only: the identity is
+// sealed on the topic) and intake's own events in the case view, so the same idempotency key is a
+// duplicate of the same case again and another referral under it ALREADY_EXISTS. Idempotent;
+// `events` counts what it restored.
+absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, int64_t* events);
+
 // The gRPC adapter: maps absl::Status to a gRPC status with the same message.
 // ReportIdentification, the busy one, uses gRPC's callback API: no server thread waits for Redis
 // or Kafka. The rest are synchronous.

@@ -249,6 +249,16 @@ int ServiceProcess::port(const std::string& name) const {
   return it == ports_.end() ? 0 : it->second;
 }
 
+std::optional<int> ServiceProcess::WaitForExit(absl::Duration timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  int status = 0;
+  if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout)) return std::nullopt;
+  pid_ = 0;
+  ReleaseInstanceSlot(instance_slot_);
+  instance_slot_.clear();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void ServiceProcess::Signal(int signal) {
   if (pid_ <= 0) return;
   kill(pid_, signal);

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,9 @@ class ServiceProcess {
   pid_t pid() const { return pid_; }
   // Sends `signal` and, for SIGKILL/SIGTERM, reaps the process.
   void Signal(int signal);
+  // Waits until the process exits by itself (reaping it): its exit code, or -1 when it was killed
+  // by a signal, or nullopt when it still runs after `timeout`.
+  std::optional<int> WaitForExit(absl::Duration timeout);
   std::string log_path() const { return log_path_; }
 
  private:
