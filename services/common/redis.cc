@@ -299,4 +299,42 @@ absl::StatusOr<RedisReply> RedisClient::Eval(const RedisScript& script, const st
   return AwaitReply([&](RedisDone done) { EvalAsync(script, keys, args, std::move(done)); }, deadline, "a script");
 }
 
+struct RedisBatch::Shared {
+  absl::Mutex mu;
+  int in_flight ABSL_GUARDED_BY(mu) = 0;
+  absl::Status first_error ABSL_GUARDED_BY(mu);
+};
+
+RedisBatch::RedisBatch(RedisClient* redis, int max_in_flight)
+    : redis_(redis), max_in_flight_(std::max(1, max_in_flight)), shared_(std::make_shared<Shared>()) {}
+
+RedisDone RedisBatch::Slot() {
+  absl::MutexLock lock(&shared_->mu);
+  const int most = max_in_flight_;
+  Shared* shared = shared_.get();
+  auto room = [shared, most]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared->mu) { return shared->in_flight < most; };
+  shared_->mu.Await(absl::Condition(&room));
+  ++shared_->in_flight;
+  return [shared = shared_](absl::StatusOr<RedisReply> reply) {
+    absl::MutexLock lock(&shared->mu);
+    if (!reply.ok() && shared->first_error.ok()) shared->first_error = reply.status();
+    --shared->in_flight;
+  };
+}
+
+void RedisBatch::Command(std::vector<std::string> args) { redis_->CommandAsync(std::move(args), Slot()); }
+
+void RedisBatch::Eval(const RedisScript& script, const std::vector<std::string>& keys,
+                      const std::vector<std::string>& args) {
+  redis_->EvalAsync(script, keys, args, Slot());
+}
+
+absl::Status RedisBatch::Wait() {
+  absl::MutexLock lock(&shared_->mu);
+  Shared* shared = shared_.get();
+  auto idle = [shared]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared->mu) { return shared->in_flight == 0; };
+  shared_->mu.Await(absl::Condition(&idle));
+  return shared_->first_error;
+}
+
 }  // namespace csec

@@ -91,6 +91,29 @@ class RedisClient {
   std::vector<std::unique_ptr<Lane>> lanes_;
 };
 
+// Many writes without waiting for each answer (a rebuild from Kafka), at most `max_in_flight`
+// unanswered at once, so memory stays bounded however long the history.
+//
+//   RedisBatch batch(redis);
+//   for (...) batch.Command({"SET", key, value, "NX"});
+//   absl::Status all = batch.Wait();   // the first error, once every answer is in
+//
+// One thread adds; Wait() before the batch goes away.
+class RedisBatch {
+ public:
+  explicit RedisBatch(RedisClient* redis, int max_in_flight = 2000);
+  void Command(std::vector<std::string> args);
+  void Eval(const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args);
+  absl::Status Wait();
+
+ private:
+  struct Shared;
+  RedisDone Slot();  // waits for room, then the callback that frees it
+  RedisClient* redis_;
+  const int max_in_flight_;
+  std::shared_ptr<Shared> shared_;
+};
+
 // The lane (of `lanes`) that the command `args` goes to: by its first key's hash tag.
 size_t RedisLaneFor(const std::vector<std::string>& args, size_t lanes);
 

@@ -104,6 +104,9 @@ inline std::string MedicalCase(absl::string_view case_id) {
 inline std::string MedicalLock(absl::string_view subject) {
   return absl::StrCat("csec:medical:{medical}:lock:", subject);
 }
+// Names the medical state now in Redis: missing means Redis lost it (or never had it), and the
+// medical service rebuilds it from csec.medical.v1, csec.routing.v1 and csec.intake.v1.
+inline std::string MedicalEpoch() { return "csec:medical:{medical}:epoch"; }
 // A SetHubDay request already applied: the HubDayChanged it produced.
 inline std::string MedicalHubRequest(absl::string_view hub_id, absl::string_view request_id) {
   return absl::StrCat("csec:medical:{medical}:request:", hub_id, ":", request_id);

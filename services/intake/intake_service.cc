@@ -378,12 +378,7 @@ absl::StatusOr<csec::dispatch::v1::CaseView> Intake::GetCase(const std::string& 
 absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return cases_.Version(case_id); }
 
 absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, int64_t* events) {
-  struct Pending {
-    absl::Mutex mu;
-    int64_t in_flight = 0;
-    absl::Status first_error;
-  };
-  auto pending = std::make_shared<Pending>();
+  RedisBatch batch(redis);
   const absl::Time now = absl::Now();
   absl::Status scanned = ScanTopic(kafka, kIntakeTopic, absl::Minutes(30), /*stop_at_end=*/true,
                                    [&](const ConsumedMessage& m) {
@@ -402,27 +397,15 @@ absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, 
     }
     // The horizon counts from when Kafka took the event (real time, whatever the protocol clock).
     const absl::Duration left = redis_keys::kReservationHorizon - (now - absl::FromUnixMillis(m.timestamp_ms));
-    {
-      absl::MutexLock lock(&pending->mu);
-      pending->mu.Await(absl::Condition(+[](Pending* p) { return p->in_flight < 2000; }, pending.get()));
-      ++pending->in_flight;
-    }
     ++*events;
-    redis->EvalAsync(RebuiltScript(),
-                     {redis_keys::CaseEvents(e->case_id()), redis_keys::CaseVersion(e->case_id()), reservation},
-                     {fingerprint, absl::StrCat(std::max<int64_t>(0, absl::ToInt64Milliseconds(left))), e->event_id(),
-                      m.payload},
-                     [pending](absl::StatusOr<RedisReply> r) {
-                       absl::MutexLock lock(&pending->mu);
-                       if (!r.ok() && pending->first_error.ok()) pending->first_error = r.status();
-                       --pending->in_flight;
-                     });
+    batch.Eval(RebuiltScript(),
+               {redis_keys::CaseEvents(e->case_id()), redis_keys::CaseVersion(e->case_id()), reservation},
+               {fingerprint, absl::StrCat(std::max<int64_t>(0, absl::ToInt64Milliseconds(left))), e->event_id(),
+                m.payload});
     return true;
   });
-  absl::MutexLock lock(&pending->mu);
-  pending->mu.Await(absl::Condition(+[](Pending* p) { return p->in_flight == 0; }, pending.get()));
-  if (!scanned.ok()) return scanned;
-  return pending->first_error;
+  absl::Status written = batch.Wait();
+  return scanned.ok() ? written : scanned;
 }
 
 grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::CallbackServerContext* context,

@@ -7,6 +7,8 @@
 #include "absl/flags/flag.h"
 #include "services/common/events.h"
 #include "services/common/log.h"
+#include "services/common/redis_keys.h"
+#include "services/common/state_epoch.h"
 #include "services/common/service_runtime.h"
 #include "services/medical/medical_config.h"
 #include "services/medical/medical_grpc_service.h"
@@ -32,6 +34,18 @@ int main(int argc, char** argv) {
                                         {"hubs", static_cast<int64_t>(config->hubs.size())}});
 
     auto* store = s.Own(std::make_unique<MedicalStore>(s.redis()));
+    // Redis without the medical epoch lost the bookings and hub days (or never had them): rebuild
+    // them from Kafka before booking anything. A running service that finds the epoch gone exits so
+    // that its restart does this; meanwhile every booking answers Unavailable.
+    RedisClient* redis = s.redis();
+    absl::StatusOr<StateEpoch> epoch = PrepareStateEpoch(redis, redis_keys::MedicalEpoch(), "medical", [&] {
+      int64_t events = 0;
+      absl::Status rebuilt = RebuildMedicalState(store, s.kafka(), &events);
+      log::Info("medical.rebuild_read", {{"events", static_cast<long long>(events)}});
+      return rebuilt;
+    });
+    if (!epoch.ok()) return epoch.status();
+    s.WatchState([redis, epoch = *epoch] { return CheckStateEpoch(redis, redis_keys::MedicalEpoch(), epoch); });
     auto* desk = s.Own(std::make_unique<MedicalDesk>(config, store, s.producer(), clock,
                                                      absl::GetFlag(FLAGS_medical_workers)));
     s.Consume({.group_id = "medical", .topics = {kRoutingTopic, kIntakeTopic, kMedicalTopic}},

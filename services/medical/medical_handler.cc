@@ -301,6 +301,8 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::ChangeCase(const std::string&
   Events events;
   if (absl::Status changed = change(state, events); !changed.ok()) return changed;
   state.add_request_ids(request_id);
+  // On the events too, so a rebuild from Kafka knows the request was applied.
+  for (Envelope& e : events) e.set_request_id(request_id);
   if (absl::Status produced = ProduceAll(events, deadline); !produced.ok()) return produced;
   if (absl::Status saved = store_->SaveCase(state); !saved.ok()) {
     // Kafka has the events; the same request id again re-derives them (same ids).
@@ -483,6 +485,7 @@ absl::StatusOr<csec::dispatch::v1::SetHubDayResponse> MedicalDesk::SetHubDay(
   if (!day.ok()) return absl::UnavailableError(absl::StrCat("medical state unavailable: ", day.status().message()));
 
   Envelope event = NewEvent(DeriveId("medical.hub-day", CaseScoped(hub->hub_id, request.request_id())), subject);
+  event.set_request_id(request.request_id());
   auto* changed = event.mutable_hub_day_changed();
   changed->set_hub_id(hub->hub_id);
   changed->set_local_date(request.local_date());

@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "services/common/events.h"
 #include "services/common/ids.h"
+#include "services/common/topic_scanner.h"
 #include "services/common/redis_keys.h"
 
 namespace csec::medical {
@@ -16,14 +18,24 @@ using csec::dispatch::v1::MedicalCaseState;
 
 std::string HorizonMs() { return absl::StrCat(absl::ToInt64Milliseconds(redis_keys::kMedicalHorizon)); }
 
+// Every script that changes medical state first checks the epoch (its last key) and answers
+// "lost" without it: after a Redis loss nothing is booked or saved on the empty store until the
+// rebuild (medical_replay.h) has put the state back.
+absl::Status StateLost() {
+  return absl::UnavailableError(
+      "the medical state in Redis was lost (flushed, or failed over to an empty replica); the medical service "
+      "restarts to rebuild it from Kafka: nothing was changed, retry");
+}
+
 // KEYS: booking record, then one day key per group, then the replaced appointment's day key (or
-// a repeat of the booking key when none). ARGV: appointment id, case id, ttl ms, group count,
-// replaced slot field ("" when none), replaced appointment id, then per group: label
+// a repeat of the booking key when none), then the epoch. ARGV: appointment id, case id, ttl ms,
+// group count, replaced slot field ("" when none), replaced appointment id, then per group: label
 // ("<hub>|<date>"), first slot, last slot, configured capacity.
-// Returns {"existing", "<hub>|<date>|<slot>"}, {"booked", "<hub>|<date>|<slot>", group index}
-// or {"none", closed groups}.
+// Returns {"existing", "<hub>|<date>|<slot>"}, {"booked", "<hub>|<date>|<slot>", group index},
+// {"none", closed groups} or {"lost", ""}.
 const RedisScript& BookScript() {
   static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {'lost', ''} end
 local held = redis.call('GET', KEYS[1])
 if held then return {'existing', held} end
 local groups = tonumber(ARGV[4])
@@ -76,10 +88,12 @@ return 0
   return *script;
 }
 
-// KEYS: day. ARGV: capacity ("-1": as configured), closed ("1"/"0"), reason, ttl ms, version.
-// Applies the change only over an older version. Returns the day's hash after (HGETALL).
+// KEYS: day, epoch. ARGV: capacity ("-1": as configured), closed ("1"/"0"), reason, ttl ms,
+// version, and "rebuild" to skip the epoch check. Applies the change only over an older version.
+// Returns the day's hash after (HGETALL), or "lost".
 const RedisScript& SetDayScript() {
   static const RedisScript* script = new RedisScript(R"lua(
+if ARGV[6] ~= 'rebuild' and redis.call('EXISTS', KEYS[2]) == 0 then return 'lost' end
 if tonumber(redis.call('HGET', KEYS[1], 'version') or '0') < tonumber(ARGV[5]) then
   if ARGV[1] == '-1' then redis.call('HDEL', KEYS[1], 'capacity') else redis.call('HSET', KEYS[1], 'capacity', ARGV[1]) end
   if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'closed', ARGV[3]) else redis.call('HDEL', KEYS[1], 'closed') end
@@ -87,6 +101,29 @@ if tonumber(redis.call('HGET', KEYS[1], 'version') or '0') < tonumber(ARGV[5]) t
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 return redis.call('HGETALL', KEYS[1])
+)lua");
+  return *script;
+}
+
+// KEYS: case state, epoch. ARGV: state bytes, ttl ms. Returns 0 when the epoch is gone.
+const RedisScript& SaveCaseScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+)lua");
+  return *script;
+}
+
+// A slot holder a rebuild puts back, never over one that is there (another replica may have
+// rebuilt already and be booking). KEYS: day. ARGV: slot field, holder, ttl ms.
+const RedisScript& RestoreHolderScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'booked', 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return 1
 )lua");
   return *script;
 }
@@ -169,9 +206,11 @@ absl::StatusOr<std::optional<MedicalCaseState>> MedicalStore::LoadCase(const std
 }
 
 absl::Status MedicalStore::SaveCase(const MedicalCaseState& state) {
-  return redis_
-      ->Command({"SET", redis_keys::MedicalCase(state.case_id()), state.SerializeAsString(), "PX", HorizonMs()})
-      .status();
+  absl::StatusOr<RedisReply> saved = redis_->Eval(SaveCaseScript(),
+                                                  {redis_keys::MedicalCase(state.case_id()), redis_keys::MedicalEpoch()},
+                                                  {state.SerializeAsString(), HorizonMs()});
+  if (!saved.ok()) return saved.status();
+  return saved->integer == 1 ? absl::OkStatus() : StateLost();
 }
 
 absl::StatusOr<BookingOutcome> MedicalStore::Book(const std::string& appointment_id, const std::string& case_id,
@@ -191,11 +230,13 @@ absl::StatusOr<BookingOutcome> MedicalStore::Book(const std::string& appointment
   }
   keys.push_back(replaces ? redis_keys::MedicalDay(replaces->first.hub_id, FormatLocalDate(replaces->first.day))
                           : keys.front());
+  keys.push_back(redis_keys::MedicalEpoch());
   absl::StatusOr<RedisReply> reply = redis_->Eval(BookScript(), keys, args);
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 2) return absl::InternalError("medical booking: unexpected answer from Redis");
   BookingOutcome outcome;
   const std::string& state = reply->elements[0].str;
+  if (state == "lost") return StateLost();
   if (state == "none") {
     (void)absl::SimpleAtoi(reply->elements[1].str, &outcome.closed_groups);
     return outcome;
@@ -226,9 +267,10 @@ absl::StatusOr<HubDayState> MedicalStore::SetDay(const std::string& hub_id, cons
                                                 int capacity, bool closed, const std::string& reason,
                                                 int64_t version) {
   absl::StatusOr<RedisReply> hash =
-      redis_->Eval(SetDayScript(), {redis_keys::MedicalDay(hub_id, local_date)},
-                   {absl::StrCat(capacity), closed ? "1" : "0", reason, HorizonMs(), absl::StrCat(version)});
+      redis_->Eval(SetDayScript(), {redis_keys::MedicalDay(hub_id, local_date), redis_keys::MedicalEpoch()},
+                   {absl::StrCat(capacity), closed ? "1" : "0", reason, HorizonMs(), absl::StrCat(version), ""});
   if (!hash.ok()) return hash.status();
+  if (hash->str == "lost") return StateLost();
   return DayFromHash(*hash);
 }
 
@@ -243,6 +285,48 @@ absl::StatusOr<std::optional<std::string>> MedicalStore::HubRequest(const std::s
 absl::Status MedicalStore::RememberHubRequest(const std::string& hub_id, const std::string& request_id,
                                               const std::string& event) {
   return redis_->Command({"SET", redis_keys::MedicalHubRequest(hub_id, request_id), event, "PX", HorizonMs()}).status();
+}
+
+absl::Status MedicalStore::Restore(const MedicalReplay& replay) {
+  const std::string ttl = HorizonMs();
+  RedisBatch batch(redis_);
+  // Each write only where nothing is: see RestoreHolderScript.
+  for (const auto& [appointment_id, record] : replay.bookings()) {
+    batch.Command({"SET", redis_keys::MedicalBooking(appointment_id), record, "PX", ttl, "NX"});
+  }
+  for (const auto& [hub_date, day] : replay.days()) {
+    const std::string day_key = redis_keys::MedicalDay(hub_date.first, hub_date.second);
+    for (const auto& [slot, holder] : day.holders) batch.Eval(RestoreHolderScript(), {day_key}, {SlotField(slot), holder, ttl});
+    if (const auto& change = day.coordinator) {
+      batch.Eval(SetDayScript(), {day_key, redis_keys::MedicalEpoch()},
+                 {absl::StrCat(change->capacity()), change->closed() ? "1" : "0", change->reason(), ttl,
+                  absl::StrCat(change->version()), "rebuild"});
+    }
+  }
+  for (const auto& [case_id, state] : replay.Cases()) {
+    batch.Command({"SET", redis_keys::MedicalCase(case_id), state.SerializeAsString(), "PX", ttl, "NX"});
+  }
+  for (const auto& [hub_request, event] : replay.hub_requests()) {
+    batch.Command({"SET", redis_keys::MedicalHubRequest(hub_request.first, hub_request.second), event, "PX", ttl, "NX"});
+  }
+  return batch.Wait();
+}
+
+absl::Status RebuildMedicalState(MedicalStore* store, const KafkaSettings& kafka, int64_t* events) {
+  MedicalReplay replay;
+  // Routing first (the cases' search inputs), then medical's own events, then intake's closings
+  // and exams, which come after a case's bookings.
+  for (const char* topic : {kRoutingTopic, kMedicalTopic, kIntakeTopic}) {
+    absl::Status scanned = ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
+      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m);
+      if (!e.ok()) return true;  // dead-lettered when it was new
+      replay.Apply(*e, m.payload);
+      ++*events;
+      return true;
+    });
+    if (!scanned.ok()) return scanned;
+  }
+  return store->Restore(replay);
 }
 
 }  // namespace csec::medical

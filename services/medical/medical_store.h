@@ -17,7 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/medical_state.pb.h"
+#include "services/common/kafka_settings.h"
 #include "services/common/redis.h"
+#include "services/medical/medical_replay.h"
 #include "services/medical/slot_choice.h"
 
 namespace csec::medical {
@@ -69,9 +71,18 @@ class MedicalStore {
   absl::StatusOr<std::optional<std::string>> HubRequest(const std::string& hub_id, const std::string& request_id);
   absl::Status RememberHubRequest(const std::string& hub_id, const std::string& request_id, const std::string& event);
 
+  // After Redis lost the medical state (no epoch): writes back what `replay` derived from Kafka,
+  // never over what is already there. Changes above answer Unavailable while the epoch is missing.
+  absl::Status Restore(const MedicalReplay& replay);
+
  private:
   RedisClient* redis_;
 };
+
+// After Redis lost the medical state: reads csec.routing.v1, csec.medical.v1 and csec.intake.v1
+// whole (MedicalReplay) and restores bookings, slot holders, hub days, case states and applied
+// requests. Idempotent; `events` counts the events read.
+absl::Status RebuildMedicalState(MedicalStore* store, const KafkaSettings& kafka, int64_t* events);
 
 }  // namespace csec::medical
 

@@ -128,6 +128,19 @@ HttpAnswer HttpGet(int port, const std::string& path, absl::Duration timeout) {
   return answer;
 }
 
+bool ConsumerCaughtUp(int http_port, const std::string& group, int partitions) {
+  const HttpAnswer metrics = HttpGet(http_port, "/metrics");
+  if (metrics.status != 200) return false;
+  const std::string prefix = absl::StrCat("csec_kafka_consumer_lag{group=\"", group, "\",");
+  int seen = 0;
+  for (absl::string_view line : absl::StrSplit(metrics.body, '\n')) {
+    if (!absl::StartsWith(line, prefix)) continue;
+    ++seen;
+    if (!absl::EndsWith(line, " 0")) return false;
+  }
+  return seen == partitions;
+}
+
 std::string GrpcHealth(int port, const std::string& service) {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));

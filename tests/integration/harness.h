@@ -55,6 +55,11 @@ struct HttpAnswer {
 };
 HttpAnswer HttpGet(int port, const std::string& path, absl::Duration timeout = absl::Seconds(5));
 
+// True when the service at 127.0.0.1:<http_port> reports (csec_kafka_consumer_lag on /metrics,
+// from the broker) `partitions` partitions of consumer group `group`, none with a message left to
+// handle. A process started after the messages were produced cannot read a stale 0.
+bool ConsumerCaughtUp(int http_port, const std::string& group, int partitions);
+
 // grpc.health.v1.Health/Check of `service` ("" for the server as a whole) at 127.0.0.1:<port>:
 // "SERVING", "NOT_SERVING", or the gRPC error.
 std::string GrpcHealth(int port, const std::string& service);

@@ -530,6 +530,70 @@ TEST_F(MedicalEscalation, AFullCountyEscalatesToTheHubCoordinatorAndTheResponder
       absl::Seconds(30)));
 }
 
+// Redis loses everything under a running medical service (FLUSHALL: a restart without persistence,
+// a failover to an empty replica). It exits (code 3) rather than book on an empty store, and its
+// restart rebuilds bookings, hub days and case states from Kafka: a replayed CaseRouted books
+// nothing, a new case never gets a slot already taken, a coordinator's change still holds and its
+// request id is still a duplicate.
+TEST_F(MedicalFlow, AfterRedisLostEverythingNoSlotIsGivenTwice) {
+  auto medical = StartMedical("medical-test-1");
+  ASSERT_TRUE(medical);
+  const std::string first = NewRandomId();
+  ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, Routed(first)).ok());
+  ASSERT_TRUE(AwaitDecisions({first}, 1));
+  const auto booked = Decisions({first})[first].front().medical_appointment_scheduled().appointment();
+  csec::dispatch::v1::SetHubDayRequest close;
+  close.set_hub_id("hub-chla");
+  close.set_local_date(Date(base_day_));
+  close.set_request_id(NewRandomId());
+  close.set_changed_by("coordinator-synthetic-1");
+  close.set_reason("staff training");
+  close.set_closed(true);
+  {
+    grpc::ClientContext context;
+    csec::dispatch::v1::SetHubDayResponse response;
+    ASSERT_TRUE(stub_->SetHubDay(&context, close, &response).ok());
+  }
+
+  ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
+  EXPECT_EQ(medical->WaitForExit(absl::Seconds(30)), std::optional<int>(3)) << "medical exits to rebuild";
+  // While it is down: the first case's routing again (a replay), and a new case on the same day.
+  const std::string second = NewRandomId();
+  ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, Routed(first)).ok());
+  ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, Routed(second)).ok());
+
+  medical = StartMedical("medical-test-1");
+  ASSERT_TRUE(medical);
+  const int partitions = 3 * kTopicPartitions;  // routing, intake and medical
+  ASSERT_TRUE(WaitFor([&] { return ConsumerCaughtUp(medical->port("http_port"), "medical", partitions); },
+                      absl::Seconds(60)));
+  const auto decisions = Decisions({first, second});
+  ASSERT_EQ(decisions.at(first).size(), 1u) << "the replayed CaseRouted booked again";
+  ASSERT_EQ(decisions.at(second).size(), 1u);
+  const auto& other = decisions.at(second).front().medical_appointment_scheduled().appointment();
+  EXPECT_FALSE(other.hub_id() == booked.hub_id() && other.local_date() == booked.local_date() &&
+               other.slot_index() == booked.slot_index())
+      << "the second case was given the first case's slot";
+
+  const auto day = Availability(booked.hub_id(), base_day_);
+  ASSERT_GT(day.slots_size(), booked.slot_index());
+  EXPECT_EQ(day.slots(booked.slot_index()).case_id(), first);
+  EXPECT_TRUE(Availability("hub-chla", base_day_).closed()) << "the coordinator's closing was lost";
+  {
+    grpc::ClientContext context;
+    csec::dispatch::v1::SetHubDayResponse response;
+    ASSERT_TRUE(stub_->SetHubDay(&context, close, &response).ok());
+    EXPECT_TRUE(response.duplicate());
+  }
+  csec::dispatch::v1::GetCaseMedicalRequest get;
+  get.set_case_id(first);
+  csec::dispatch::v1::MedicalChangeResponse view;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->GetCaseMedical(&context, get, &view).ok());
+  EXPECT_EQ(view.medical().status(), csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED);
+  EXPECT_EQ(view.medical().appointment().appointment_id(), booked.appointment_id());
+}
+
 // SIGKILL while cases are being booked: after the restart every case has exactly one decision,
 // and Redis holds exactly one slot per scheduled case.
 TEST_F(MedicalFlow, ASigkilledMedicalResumesWithNothingLostOrDoubled) {

@@ -223,7 +223,7 @@ probe_result() {  # tag → sets probe_seconds (launch → routed read) and read
 
 # await_projector GROUP METRICS_URL MESSAGES DISTINCT_EVENTS LAUNCHED_AT TIMEOUT OUT: polls until
 # the projector group has handled every message: csec_kafka_consumed_total{group=...} on
-# /metrics reaching MESSAGES or, without that metric (older binaries), the case view in Redis
+# /metrics (group GROUP-<intake epoch>: intake appends its state epoch) reaching MESSAGES or, without that metric (older binaries), the case view in Redis
 # holding DISTINCT_EVENTS events (sum of csec:case:{id}:version). Writes key=value lines to OUT.
 await_projector() {
   "$PY" - "$@" "$redis_host" "$redis_port" <<'EOF'
@@ -249,7 +249,7 @@ def from_metrics():
         body = urllib.request.urlopen(url, timeout=1).read().decode()
     except Exception:
         return None, False
-    values = [float(v) for labels, v in metric.findall(body) if 'group="%s"' % group in labels]
+    values = [float(v) for labels, v in metric.findall(body) if 'group="%s-' % group in labels]
     return (sum(values) if values else None), True
 def from_redis():
     r = subprocess.run(['redis-cli', '-h', rhost, '-p', rport, 'EVAL', SUM_VERSIONS, '0', 'csec:case:*}:version'],
