@@ -81,6 +81,10 @@ inline std::string PageSentBody(absl::string_view case_id, absl::string_view eve
 inline std::string DeliveryDone(absl::string_view case_id, absl::string_view delivery_id) {
   return absl::StrCat("csec:paging:{", case_id, "}:delivered:", delivery_id);
 }
+// Names the paging state now in Redis (case states, stopped marks, kept notifications, delivery
+// marks, roster changes): missing means Redis lost it (or never had it), and paging rebuilds it
+// from Kafka (services/paging/paging_replay.h).
+inline std::string PagingEpoch() { return "csec:paging:epoch"; }
 // Runtime roster changes: hash roster id → RosterChanges (the latest RosterChanged of each
 // roster on csec.paging.v1, so rebuilt from Kafka when missing).
 inline std::string PagingRosters() { return "csec:paging:rosters"; }

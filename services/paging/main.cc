@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/events.h"
 #include "services/common/log.h"
+#include "services/common/redis_keys.h"
+#include "services/common/state_epoch.h"
 #include "services/common/service_runtime.h"
 #include "services/paging/page_delivery.h"
 #include "services/paging/paging_config.h"
@@ -80,6 +82,20 @@ int main(int argc, char** argv) {
 
     auto* store = s.Own(std::make_unique<PagingStore>(s.redis(), s.flags().dedupe_horizon));
     auto* rosters = s.Own(std::make_unique<RosterBook>(config, s.redis(), s.producer(), clock));
+    // Redis without the paging epoch lost the pages, the marks that stop deliveries and what
+    // delivery keeps (or never had them): rebuild them from Kafka before deciding or sending
+    // anything. A running paging that finds the epoch gone exits so that its restart does this;
+    // meanwhile decisions and sends answer Unavailable and are retried after it.
+    RedisClient* redis = s.redis();
+    absl::StatusOr<StateEpoch> epoch = PrepareStateEpoch(redis, redis_keys::PagingEpoch(), "paging", [&] {
+      if (absl::Status rosters_rebuilt = rosters->Rebuild(s.kafka()); !rosters_rebuilt.ok()) return rosters_rebuilt;
+      int64_t events = 0;
+      absl::Status rebuilt = RebuildPagingState(store, config, s.kafka(), &events);
+      log::Info("paging.rebuild_read", {{"events", static_cast<long long>(events)}});
+      return rebuilt;
+    });
+    if (!epoch.ok()) return epoch.status();
+    s.WatchState([redis, epoch = *epoch] { return CheckStateEpoch(redis, redis_keys::PagingEpoch(), epoch); });
     if (absl::Status rebuilt = rosters->Rebuild(s.kafka()); !rebuilt.ok()) return rebuilt;
 
     auto* handler = s.Own(std::make_unique<PagingHandler>(

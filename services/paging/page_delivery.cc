@@ -59,6 +59,12 @@ absl::Duration RetryBackoff(const DeliverySettings& settings, int failed_try) {
   return std::min(wait, settings.max_retry);
 }
 
+absl::Status PagingStateLost() {
+  return absl::UnavailableError(
+      "the paging state in Redis was lost (flushed, or failed over to an empty replica); paging restarts to rebuild "
+      "it from Kafka: nothing was changed, retry");
+}
+
 std::string DeliveryIdFor(absl::string_view event_id, int contact_index) {
   return DeriveId("paging.delivery", NotifySubject(event_id, contact_index));
 }
@@ -78,6 +84,29 @@ DeliveryChannel* DeliveryChannels::For(ContactMethod::Kind kind) const {
 }
 
 namespace {
+
+// KEYS: a mark, the paging epoch. -1 when the epoch is gone (Redis lost paging's state, so the
+// mark's absence says nothing), else EXISTS of the mark.
+const RedisScript& ExistsUnlessLostScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+return redis.call('EXISTS', KEYS[1])
+)lua");
+  return *script;
+}
+
+// KEYS: a kept envelope, the paging epoch. Its bytes; nil when it is gone (past the horizon);
+// -1 when the epoch is gone too (lost, not expired).
+const RedisScript& GetUnlessLostScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local kept = redis.call('GET', KEYS[1])
+if kept then return kept end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+return false
+)lua");
+  return *script;
+}
+
 
 constexpr char kProducer[] = "paging";
 // How long a try waits for Redis before the message is retried by the consumer.
@@ -265,11 +294,15 @@ class PageDelivery::Impl {
       StartContacts(source, std::move(done));
       return;
     }
-    redis_->CommandAsync(
-        {"EXISTS", redis_keys::PageStopped(event.case_id(), source->page_id)},
-        [this, source, done = std::move(done)](absl::StatusOr<RedisReply> stopped) mutable {
+    redis_->EvalAsync(
+        ExistsUnlessLostScript(), {redis_keys::PageStopped(event.case_id(), source->page_id), redis_keys::PagingEpoch()},
+        {}, [this, source, done = std::move(done)](absl::StatusOr<RedisReply> stopped) mutable {
           if (!stopped.ok()) {
             done(stopped.status());
+            return;
+          }
+          if (stopped->integer < 0) {  // a mark Redis forgot would send to an acknowledged page
+            done(PagingStateLost());
             return;
           }
           if (stopped->integer > 0) {
@@ -317,12 +350,16 @@ class PageDelivery::Impl {
       return;
     }
     std::string key = redis_keys::PageSentBody(event.case_id(), subject->event_id);  // before subject moves
-    redis_->CommandAsync(
-        {"GET", std::move(key)},
+    redis_->EvalAsync(
+        GetUnlessLostScript(), {std::move(key), redis_keys::PagingEpoch()}, {},
         [this, case_id = event.case_id(), subject = *std::move(subject),
          done = std::move(done)](absl::StatusOr<RedisReply> kept) mutable {
           if (!kept.ok()) {
             done(kept.status());
+            return;
+          }
+          if (kept->type == RedisReply::Type::kInteger) {  // lost, not expired: the try must wait for the rebuild
+            done(PagingStateLost());
             return;
           }
           if (kept->is_nil()) {  // past the horizon: the page is long over

@@ -83,6 +83,10 @@ absl::StatusOr<DeliverySubject> ParseDeliverySubject(absl::string_view kind, abs
 // most max_retry.
 absl::Duration RetryBackoff(const DeliverySettings& settings, int failed_try);
 
+// Unavailable, saying Redis lost paging's state (its epoch is gone) and paging restarts to rebuild
+// it: what a decision or a send answers then, instead of acting on an empty store.
+absl::Status PagingStateLost();
+
 // The id of one (event, contact method)'s delivery, the same on every try: Notification's
 // delivery_id, DeliveryDone's key, the base of PageDelivered's and PageDeliveryFailed's ids.
 std::string DeliveryIdFor(absl::string_view event_id, int contact_index);

@@ -8,7 +8,10 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/common/clock.h"
+#include "services/paging/page_delivery.h"
+#include "services/paging/paging_replay.h"
 
 namespace csec::paging {
 namespace {
@@ -547,6 +550,73 @@ TEST_F(PageEngineTest, OldMedicalEventsOpenNoPage) {
   std::vector<Envelope> events = Apply(failed);
   EXPECT_THAT(PagedPeople(events), IsEmpty());
   EXPECT_THAT(state_.summary().medical_note(), ::testing::HasSubstr("no_capacity"));  // still told on later pages
+}
+
+// The rebuild after a Redis loss (PagingReplay) must give back exactly the state the decisions
+// left: the pages from paging's own events, the summary from the events it acted on.
+TEST_F(PageEngineTest, ARebuildFromTheEventsGivesBackTheStateTheDecisionsLeft) {
+  std::vector<Envelope> own;     // csec.paging.v1: what paging produced, and acknowledgements
+  std::vector<Envelope> inputs;  // the other topics: what paging acted on
+  auto decide = [&](const Envelope& e, bool on_paging_topic) {
+    (on_paging_topic ? own : inputs).push_back(e);
+    for (const Envelope& out : Apply(e)) own.push_back(out);
+  };
+  decide(Routed(), false);
+  Envelope ack = Event("ack-advocate");
+  ack.set_producer("paging");
+  ack.mutable_page_acknowledged()->set_page_id(advocate_page_);
+  ack.mutable_page_acknowledged()->set_person_id("adv-a");
+  now_ += absl::Minutes(2);
+  decide(ack, true);
+  now_ += absl::Minutes(10);
+  decide(StepFired(responder_page_, 1), false);  // not acknowledged: the CTU supervisor is paged
+  decide(Missed("responder_arrival", {"ctu-supervisor", "mart-supervisor"}), false);
+  now_ += absl::Minutes(5);
+  decide(SchedulingFailed(1), false);
+  decide(Scheduled(2), false);  // closes the failure's pages
+  Envelope arrival = Event("arrival-responder");  // the advocate's page stays acknowledged
+  arrival.mutable_arrival_recorded()->set_role(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER);
+  arrival.mutable_arrival_recorded()->set_person_id("ctu-a");
+  now_ += absl::Minutes(20);
+  decide(arrival, false);
+  ASSERT_GE(state_.pages_size(), 5) << state_.DebugString();
+
+  PagingReplay replay(&config_);
+  for (const Envelope& e : own) replay.Apply(e, e.SerializeAsString(), FromProtoTime(e.occurred_at()));
+  for (const Envelope& e : inputs) replay.Apply(e, e.SerializeAsString(), FromProtoTime(e.occurred_at()));
+  const auto cases = replay.Cases();
+  ASSERT_EQ(cases.count("case-1"), 1u);
+  std::string differences;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&differences);
+  EXPECT_TRUE(differ.Compare(state_, cases.at("case-1"))) << differences;
+
+  // Delivery's part: every notification kept, for its later tries.
+  int sent = 0;
+  for (const Envelope& e : own) sent += e.has_page_sent();
+  EXPECT_EQ(static_cast<int>(replay.sent_bodies().size()), sent);
+}
+
+TEST_F(PageEngineTest, ARebuildKnowsWhichContactsWereDeliveredOrGivenUp) {
+  std::vector<Envelope> own = Apply(Routed());
+  ASSERT_NE(First(own, Envelope::kPageSent), nullptr);
+  const Envelope sent_event = *First(own, Envelope::kPageSent);  // a copy: `own` grows below
+  const Envelope* sent = &sent_event;
+  Envelope delivered = Event("delivered-1");
+  delivered.set_producer("paging");
+  auto* d = delivered.mutable_page_delivered();
+  d->set_page_id(sent->page_sent().page_id());
+  d->set_attempt(sent->page_sent().attempt());
+  d->set_person_id(sent->page_sent().person_id());
+  d->set_contact_index(1);
+  own.push_back(delivered);
+  PagingReplay replay(&config_);
+  for (const Envelope& e : own) replay.Apply(e, e.SerializeAsString(), kT0);
+  ASSERT_EQ(replay.deliveries_done().size(), 1u);
+  const auto& [key, kept] = *replay.deliveries_done().begin();
+  EXPECT_EQ(key.first, "case-1");
+  EXPECT_EQ(key.second, DeliveryIdFor(sent->event_id(), 1)) << "the id delivery checks before a send";
+  EXPECT_EQ(kept.value, "delivered");
 }
 
 }  // namespace

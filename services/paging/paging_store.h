@@ -17,9 +17,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/paging_state.pb.h"
+#include "services/common/kafka_settings.h"
 #include "services/common/redis.h"
+#include "services/paging/paging_replay.h"
 
 namespace csec::paging {
+
+// OK while Redis holds the paging epoch; Unavailable, saying the state was lost, when it does not.
+absl::Status CheckPagingState(RedisClient* redis);
 
 class PagingStore {
  public:
@@ -36,11 +41,22 @@ class PagingStore {
   absl::StatusOr<bool> MarkAcknowledged(const std::string& case_id, const std::string& page_id);
   // Undoes MarkAcknowledged when the acknowledgement could not be recorded.
   absl::Status ClearStopped(const std::string& case_id, const std::string& page_id);
+  // After Redis lost the paging state: writes back what `replay` derived from Kafka (case states,
+  // stopped marks, kept notifications and delivery marks still inside the horizon at `now`),
+  // never over what is there. Load of an unknown case and Save answer Unavailable while the
+  // paging epoch is missing.
+  absl::Status Restore(const PagingReplay& replay, absl::Time now);
 
  private:
   RedisClient* redis_;
   absl::Duration horizon_;
 };
+
+// After Redis lost the paging state: reads csec.paging.v1, then csec.routing.v1, csec.timers.v1,
+// csec.intake.v1 and csec.medical.v1 whole (PagingReplay) and restores it. Idempotent; `events`
+// counts the events read.
+absl::Status RebuildPagingState(PagingStore* store, const PagingConfig* config, const KafkaSettings& kafka,
+                                int64_t* events);
 
 }  // namespace csec::paging
 

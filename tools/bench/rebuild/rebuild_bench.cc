@@ -1,4 +1,4 @@
-// rebuild_bench: how long intake and medical take to rebuild their Redis state from Kafka after
+// rebuild_bench: how long intake, medical and paging take to rebuild their Redis state from Kafka after
 // Redis lost everything, with --days (120: the topics' retention) of history at --per_day
 // referrals a day, beside a plain read of the same topics in the same run (the floor: a rebuild
 // reads them whole). Driven by tools/bench/rebuild/rebuild.sh, which starts the stack.
@@ -7,7 +7,9 @@
 //
 // The history, per referral: ReferralReceived and three facts with request ids (two arrivals and
 // an MDT) on csec.intake.v1, CaseRouted on csec.routing.v1, MedicalAppointmentScheduled on
-// csec.medical.v1 (every tenth case cancelled, every twentieth closed), spread over the days.
+// csec.medical.v1 (every tenth case cancelled, every twentieth closed), and on csec.paging.v1 the
+// responder's and the advocate's pages (PageSent, a delivery each, the responder's acknowledged,
+// both closed at arrival), spread over the days.
 // Prints the setup, then key=value results; exits 1 if a rebuild fails or restores the wrong count.
 #include <atomic>
 #include <cstdio>
@@ -27,6 +29,8 @@
 #include "services/common/topic_scanner.h"
 #include "services/intake/intake_service.h"
 #include "services/medical/medical_store.h"
+#include "services/paging/page_engine.h"
+#include "services/paging/paging_store.h"
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
@@ -97,6 +101,32 @@ int64_t ProduceHistory(csec::KafkaProducer& producer, int days, int per_day, int
       a->set_local_date(absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()));
       a->set_slot_index(i / 6);
       send(csec::kMedicalTopic, scheduled);
+      for (const char* role : {"mart-spa-6", "saving-innocence"}) {
+        const std::string page_id = csec::paging::PageId(case_id, role, "case_routed");
+        Envelope sent = csec::NewEnvelope(csec::NewRandomId(), case_id, "paging", at);
+        auto* p = sent.mutable_page_sent();
+        p->set_page_id(page_id);
+        p->set_role(role);
+        p->set_reason("case_routed");
+        p->set_attempt(1);
+        p->set_person_id(absl::StrCat(role, "-a"));
+        *p->mutable_ack_due_at() = csec::ToProtoTime(at + absl::Minutes(10));
+        send(csec::kPagingTopic, sent);
+        Envelope delivered = csec::NewEnvelope(csec::NewRandomId(), case_id, "paging", at + absl::Seconds(1));
+        delivered.mutable_page_delivered()->set_page_id(page_id);
+        delivered.mutable_page_delivered()->set_attempt(1);
+        delivered.mutable_page_delivered()->set_person_id(p->person_id());
+        send(csec::kPagingTopic, delivered);
+        if (std::string(role) == "mart-spa-6") {
+          Envelope ack = csec::NewEnvelope(csec::NewRandomId(), case_id, "paging", at + absl::Minutes(3));
+          ack.mutable_page_acknowledged()->set_page_id(page_id);
+          ack.mutable_page_acknowledged()->set_person_id(p->person_id());
+          send(csec::kPagingTopic, ack);
+        }
+        Envelope closed = csec::NewEnvelope(csec::NewRandomId(), case_id, "paging", at + absl::Minutes(40));
+        closed.mutable_page_closed()->set_page_id(page_id);
+        send(csec::kPagingTopic, closed);
+      }
       if (i % 10 == 9) {
         Envelope cancelled = csec::NewEnvelope(csec::NewRandomId(), case_id, "medical", at + absl::Hours(1));
         cancelled.mutable_medical_appointment_cancelled()->set_appointment_id(a->appointment_id());
@@ -147,10 +177,10 @@ int main(int argc, char** argv) {
   csec::bench::Result("referrals", referrals);
   csec::bench::Result("events_produced", produced);
 
-  // The floor: the three topics read whole, doing nothing with them.
+  // The floor: the four topics read whole, doing nothing with them.
   absl::Time started = absl::Now();
   int64_t read = 0;
-  for (const char* topic : {csec::kIntakeTopic, csec::kRoutingTopic, csec::kMedicalTopic}) {
+  for (const char* topic : {csec::kIntakeTopic, csec::kRoutingTopic, csec::kMedicalTopic, csec::kPagingTopic}) {
     (void)csec::ScanTopic(kafka, topic, absl::Minutes(10), true, [&](const csec::ConsumedMessage&) {
       ++read;
       return true;
@@ -174,6 +204,19 @@ int main(int argc, char** argv) {
   csec::bench::Result("intake_rebuild_s", intake_s);
   csec::bench::Result("intake_rebuild_vs_plain_read", intake_s / plain);
 
+  // Keys restored under a pattern.
+  auto count = [&](const std::string& pattern) {
+    int64_t n = 0;
+    std::string cursor = "0";
+    do {
+      absl::StatusOr<csec::RedisReply> page =
+          (*redis)->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      if (!page.ok() || page->elements.size() != 2) return int64_t{-1};
+      cursor = page->elements[0].str;
+      n += static_cast<int64_t>(page->elements[1].elements.size());
+    } while (cursor != "0");
+    return n;
+  };
   (void)(*redis)->Command({"FLUSHALL"});
   csec::medical::MedicalStore store(redis->get());
   started = absl::Now();
@@ -187,24 +230,42 @@ int main(int argc, char** argv) {
   csec::bench::Result("medical_rebuild_events", medical_events);
   csec::bench::Result("medical_rebuild_s", medical_s);
   csec::bench::Result("medical_rebuild_vs_plain_read", medical_s / plain);
+  const int64_t medical_restored = count(csec::redis_keys::MedicalCase("*"));
 
-  // What was restored: every referral's reservation, every case's medical state.
-  auto count = [&](const std::string& pattern) {
-    int64_t n = 0;
-    std::string cursor = "0";
-    do {
-      absl::StatusOr<csec::RedisReply> page =
-          (*redis)->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-      if (!page.ok() || page->elements.size() != 2) return int64_t{-1};
-      cursor = page->elements[0].str;
-      n += static_cast<int64_t>(page->elements[1].elements.size());
-    } while (cursor != "0");
-    return n;
-  };
-  const int64_t medical_cases = count(csec::redis_keys::MedicalCase("*"));
-  csec::bench::Result("medical_cases_restored", medical_cases);
-  if (medical_cases != referrals) {
-    std::fprintf(stderr, "medical restored %lld cases of %lld\n", static_cast<long long>(medical_cases),
+  absl::StatusOr<std::shared_ptr<const csec::ProtocolConfig>> protocol =
+      csec::LoadProtocolConfig(absl::StrCat(CSEC_SOURCE_DIR, "/deploy/config/protocol.yaml"));
+  absl::StatusOr<csec::paging::PagingConfig> paging_config =
+      protocol.ok() ? csec::paging::LoadPagingConfig(absl::StrCat(CSEC_SOURCE_DIR, "/deploy/config/paging.yaml"), **protocol)
+                    : absl::StatusOr<csec::paging::PagingConfig>(protocol.status());
+  if (!paging_config.ok()) {
+    std::fprintf(stderr, "paging config: %s\n", paging_config.status().ToString().c_str());
+    csec::bench::Exit(1);
+  }
+  (void)(*redis)->Command({"FLUSHALL"});
+  csec::paging::PagingStore paging_store(redis->get(), absl::Hours(24 * 7));
+  started = absl::Now();
+  int64_t paging_events = 0;
+  absl::Status paging = csec::paging::RebuildPagingState(&paging_store, &*paging_config, kafka, &paging_events);
+  const double paging_s = Seconds(started);
+  if (!paging.ok()) {
+    std::fprintf(stderr, "paging rebuild: %s\n", paging.ToString().c_str());
+    ++failures;
+  }
+  csec::bench::Result("paging_rebuild_events", paging_events);
+  csec::bench::Result("paging_rebuild_s", paging_s);
+  csec::bench::Result("paging_rebuild_vs_plain_read", paging_s / plain);
+
+  // What was restored: every case's paging state, and (counted before paging's rebuild) medical's.
+  const int64_t paging_cases = count(csec::redis_keys::PagingCase("*"));
+  csec::bench::Result("paging_cases_restored", paging_cases);
+  if (paging_cases != referrals) {
+    std::fprintf(stderr, "paging restored %lld cases of %lld\n", static_cast<long long>(paging_cases),
+                 static_cast<long long>(referrals));
+    ++failures;
+  }
+  csec::bench::Result("medical_cases_restored", medical_restored);
+  if (medical_restored != referrals) {
+    std::fprintf(stderr, "medical restored %lld cases of %lld\n", static_cast<long long>(medical_restored),
                  static_cast<long long>(referrals));
     ++failures;
   }
