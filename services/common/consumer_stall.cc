@@ -34,8 +34,10 @@ std::vector<PartitionVerdict> ConsumerStallWatch::Look(const std::vector<Partiti
     m.fetched_next = s.fetched_next;
     m.handled_next = s.handled_next;
 
-    // Before anything is taken, fetching starts at the committed offset, or at the log's start.
-    const std::optional<int64_t> start = look.committed ? look.committed : m.low_watermark;
+    // Before anything is taken, fetching starts at the committed offset, or at the log's start
+    // (also when retention deleted what lay after the committed offset).
+    std::optional<int64_t> start = look.committed ? look.committed : m.low_watermark;
+    if (start && m.low_watermark) start = std::max(*start, *m.low_watermark);
     const std::optional<int64_t> fetch_at = s.fetched_next ? s.fetched_next : start;
     const std::optional<int64_t> done = s.handled_next ? s.handled_next : start;
     std::optional<int64_t> not_taken;

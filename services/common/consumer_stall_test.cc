@@ -98,6 +98,18 @@ TEST(ConsumerStallWatch, ANewAssignmentIsProgressAndABrokerThatDoesNotAnswerKeep
   EXPECT_EQ(unanswered.lag, 500);
 }
 
+TEST(ConsumerStallWatch, ACommittedOffsetRetentionDeletedPastIsNotWaiting) {
+  // Committed at 100 long ago; retention since deleted everything up to the end, 250.
+  ConsumerStallWatch watch(kBound);
+  const ConsumerBook::PartitionState idle{.generation = 1};
+  PartitionLook look = Look(idle, 250, 100);
+  look.low_watermark = 250;
+  Only(watch, look, kStart);
+  const PartitionVerdict later = Only(watch, look, kStart + absl::Hours(1));
+  EXPECT_FALSE(later.stalled);
+  EXPECT_EQ(later.lag, 0);
+}
+
 TEST(ConsumerStallWatch, APartitionNoLongerOwnedIsForgotten) {
   ConsumerStallWatch watch(kBound);
   const ConsumerBook::PartitionState s{.generation = 1};
