@@ -183,7 +183,6 @@ void HttpServer::Impl::ReapSlowConnections() {
     }
     // Connections still waiting for their request, oldest first.
     std::vector<std::pair<absl::Time, int>> waiting;
-    std::vector<int> owned;  // dup'ed descriptors, closed below
     ForEachAcceptedConnection(port, [&](int fd, ino_t inode, const std::string& peer) {
       auto it = first_seen.find(inode);
       const Seen seen = it == first_seen.end() || it->second.peer != peer ? Seen{now, peer} : it->second;
@@ -195,10 +194,7 @@ void HttpServer::Impl::ReapSlowConnections() {
         shutdown(fd, SHUT_RDWR);
       } else if (!has_request) {
         int kept = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-        if (kept >= 0) {
-          waiting.emplace_back(seen.since, kept);
-          owned.push_back(kept);
-        }
+        if (kept >= 0) waiting.emplace_back(seen.since, kept);  // closed below
       }
     });
     // Too many waiting: the oldest go first, so a new request finds a thread.
@@ -206,7 +202,7 @@ void HttpServer::Impl::ReapSlowConnections() {
       std::sort(waiting.begin(), waiting.end());
       for (size_t i = 0; i < waiting.size() - waiting_allowed; ++i) shutdown(waiting[i].second, SHUT_RDWR);
     }
-    for (int fd : owned) close(fd);
+    for (const auto& [since, fd] : waiting) close(fd);
     first_seen = std::move(still_open);
     absl::MutexLock lock(&mu);
     // Only peers known at the look: a request that arrived since belongs to a connection not seen yet.

@@ -403,6 +403,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       absl::MutexLock lock(&watch_mu_);
       ids = std::exchange(resume_requests_, {});
     }
+    if (ids.empty()) return;
     std::vector<RdKafka::TopicPartition*> resume;
     for (const ConsumerBook::PartitionState& s : book_.States()) {
       if (!s.paused && std::find(ids.begin(), ids.end(), s.partition) != ids.end()) {

@@ -67,10 +67,6 @@ absl::Status PagingStore::Save(const std::string& case_id, const PagingCaseState
 }
 
 absl::Status PagingStore::Restore(const PagingReplay& replay, absl::Time now) {
-  static const RedisScript kRestoreMark(R"lua(
-if not redis.call('GET', KEYS[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-return 1
-)lua");
   const int64_t horizon_ms = absl::ToInt64Milliseconds(horizon_);
   const std::string ttl = absl::StrCat(horizon_ms);
   RedisBatch batch(redis_);
@@ -80,8 +76,8 @@ return 1
     for (const auto& page : state.pages()) {
       const bool acknowledged = page.state() == csec::dispatch::v1::PAGE_STATE_ACKNOWLEDGED;
       if (acknowledged || page.state() == csec::dispatch::v1::PAGE_STATE_CLOSED) {
-        batch.Eval(kRestoreMark, {redis_keys::PageStopped(case_id, page.page_id())},
-                   {acknowledged ? "acknowledged" : "stopped", ttl});
+        batch.Command({"SET", redis_keys::PageStopped(case_id, page.page_id()),
+                       acknowledged ? "acknowledged" : "stopped", "PX", ttl, "NX"});
       }
     }
   }

@@ -43,6 +43,20 @@ void ExpectEachNotificationOnce(const std::vector<Envelope>& events) {
 
 constexpr absl::Duration kPatience = absl::Seconds(90);
 
+// PagingService.Acknowledge of `page` (a PageSent) by its person, at the paging process `paging`.
+grpc::Status Acknowledge(const ServiceProcess& paging, const Envelope& page,
+                         csec::dispatch::v1::PageActionResponse* response) {
+  auto stub = csec::dispatch::v1::PagingService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", paging.port("grpc_port")), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  csec::dispatch::v1::AcknowledgeRequest request;
+  request.set_case_id(page.case_id());
+  request.set_page_id(page.page_sent().page_id());
+  request.set_person_id(page.page_sent().person_id());
+  return stub->Acknowledge(&context, request, response);
+}
+
 TEST(PagingFaultTest, ChainResumesAfterSigkillDuringItsWait) {
   StackEnv stack = StackEnv::FromEnvironment();
   const std::string dir = MakeTempDir();
@@ -117,18 +131,8 @@ TEST(PagingFaultTest, AfterRedisLostEverythingChainsResumeAndAcknowledgedPagesSt
   for (const Envelope& e : PagesSent(events, responder)) {
     if (e.case_id() == acknowledged_case) first_page = e;
   }
-  {
-    auto stub = csec::dispatch::v1::PagingService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", (*paging)->port("grpc_port")), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    csec::dispatch::v1::AcknowledgeRequest request;
-    request.set_case_id(acknowledged_case);
-    request.set_page_id(first_page.page_sent().page_id());
-    request.set_person_id(responder);
-    csec::dispatch::v1::PageActionResponse response;
-    ASSERT_TRUE(stub->Acknowledge(&context, request, &response).ok());
-  }
+  csec::dispatch::v1::PageActionResponse acknowledged;
+  ASSERT_TRUE(Acknowledge(**paging, first_page, &acknowledged).ok());
   ASSERT_TRUE(WaitFor([&] {
     for (const Envelope& e : PagingEvents(stack, {acknowledged_case})) {
       if (e.has_wait_cancelled()) return true;  // the consumer applied the acknowledgement
@@ -168,16 +172,8 @@ TEST(PagingFaultTest, AfterRedisLostEverythingChainsResumeAndAcknowledgedPagesSt
   EXPECT_EQ(to_supervisor, 1);
 
   // The rebuilt page answers over gRPC as before: acknowledging it again is a duplicate.
-  auto stub = csec::dispatch::v1::PagingService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*paging)->port("grpc_port")), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  csec::dispatch::v1::AcknowledgeRequest again;
-  again.set_case_id(acknowledged_case);
-  again.set_page_id(first_page.page_sent().page_id());
-  again.set_person_id(responder);
   csec::dispatch::v1::PageActionResponse duplicate;
-  ASSERT_TRUE(stub->Acknowledge(&context, again, &duplicate).ok());
+  ASSERT_TRUE(Acknowledge(**paging, first_page, &duplicate).ok());
   EXPECT_TRUE(duplicate.duplicate());
 }
 
