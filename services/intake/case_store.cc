@@ -2,7 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/redis_keys.h"
+#include "services/intake/intake_keys.h"
 
 namespace csec::intake {
 

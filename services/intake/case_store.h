@@ -18,7 +18,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "csec/dispatch/v1/events.pb.h"
-#include "services/common/redis.h"
+#include "services/common/redis/redis.h"
 
 namespace csec::intake {
 

@@ -9,9 +9,9 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
-#include "services/common/clock.h"
-#include "services/common/medical_view.h"
-#include "services/common/protocol_config.h"
+#include "services/common/base/clock.h"
+#include "services/medical/medical_view.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::intake {
 namespace {
@@ -149,7 +149,7 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
     return id.empty() ? nullptr : &deadlines[id];
   };
 
-  // The Medical Hub story, told as the medical service tells it (services/common/medical_view.h).
+  // The Medical Hub story, told as the medical service tells it (services/medical/medical_view.h).
   MedicalView medical;
   bool any_medical = false;
   auto ApplyMedical = [&](const Envelope& e) { any_medical |= ApplyToMedicalView(e, &medical); };

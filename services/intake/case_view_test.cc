@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "google/protobuf/util/message_differencer.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::intake {
 namespace {

@@ -9,14 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "services/common/events.h"
-#include "services/common/grpc_server.h"
-#include "services/common/identity_seal.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
-#include "services/common/metrics.h"
-#include "services/common/redis_keys.h"
-#include "services/common/topic_scanner.h"
+#include "services/common/domain/events.h"
+#include "services/common/serving/grpc_server.h"
+#include "services/common/domain/identity_seal.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
+#include "services/common/serving/metrics.h"
+#include "services/intake/intake_keys.h"
+#include "services/common/kafka/topic_scanner.h"
 #include "services/intake/case_view.h"
 #include "services/intake/referral_validation.h"
 
@@ -382,7 +382,7 @@ absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, 
   const absl::Time now = absl::Now();
   absl::Status scanned = ScanTopic(kafka, kIntakeTopic, absl::Minutes(30), /*stop_at_end=*/true,
                                    [&](const ConsumedMessage& m) {
-    absl::StatusOr<Envelope> e = ParseEnvelope(m);
+    absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
     if (!e.ok()) return true;  // dead-lettered when it was new
     std::string reservation, fingerprint;
     if (e->has_referral_received()) {

@@ -29,11 +29,11 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
-#include "services/common/clock.h"
-#include "services/common/health.h"
-#include "services/common/kafka_producer.h"
-#include "services/common/protocol_config.h"
-#include "services/common/redis.h"
+#include "services/common/base/clock.h"
+#include "services/common/serving/health.h"
+#include "services/common/kafka/kafka_producer.h"
+#include "services/common/domain/protocol_config.h"
+#include "services/common/redis/redis.h"
 #include "services/intake/case_store.h"
 
 namespace csec::intake {

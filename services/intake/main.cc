@@ -1,13 +1,13 @@
 // intake: the gRPC front door, and the projector that keeps the case view (every topic → Redis)
-// for GetCase and WatchCase. Flags: services/common/service_runtime.cc, plus --case_view_group.
+// for GetCase and WatchCase. Flags: services/common/runtime/service_runtime.cc, plus --case_view_group.
 // SIGHUP reloads the protocol config; a bad file is refused.
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/events.h"
-#include "services/common/log.h"
-#include "services/common/redis_keys.h"
-#include "services/common/service_runtime.h"
-#include "services/common/state_epoch.h"
+#include "services/common/runtime/event_handlers.h"
+#include "services/common/base/log.h"
+#include "services/intake/intake_keys.h"
+#include "services/common/runtime/service_runtime.h"
+#include "services/common/redis/state_epoch.h"
 #include "services/intake/case_store.h"
 #include "services/intake/intake_service.h"
 

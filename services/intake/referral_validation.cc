@@ -9,7 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::intake {
 namespace {

@@ -14,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/intake_service.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::intake {
 

@@ -7,7 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::intake {
 namespace {

@@ -1,15 +1,15 @@
 // medical: books each routed case's exam at a DHS Medical Hub inside the 72-hour window (same
 // or next day when possible) and serves MedicalHubService on --grpc_listen. Flags:
-// services/common/service_runtime.cc, plus the ones below.
+// services/common/runtime/service_runtime.cc, plus the ones below.
 //
 // One consumer, "medical": routed cases (book), closed cases (cancel), exams recorded through
 // intake, and hub days changed (applied again from csec.medical.v1 should a call die first).
 #include "absl/flags/flag.h"
-#include "services/common/events.h"
-#include "services/common/log.h"
-#include "services/common/redis_keys.h"
-#include "services/common/state_epoch.h"
-#include "services/common/service_runtime.h"
+#include "services/common/runtime/event_handlers.h"
+#include "services/common/base/log.h"
+#include "services/medical/medical_keys.h"
+#include "services/common/redis/state_epoch.h"
+#include "services/common/runtime/service_runtime.h"
 #include "services/medical/medical_config.h"
 #include "services/medical/medical_grpc_service.h"
 #include "services/medical/medical_handler.h"

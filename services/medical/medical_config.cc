@@ -12,8 +12,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "services/common/ids.h"
-#include "services/common/yaml_config.h"
+#include "services/common/base/ids.h"
+#include "services/common/domain/yaml_config.h"
 
 namespace csec::medical {
 namespace {

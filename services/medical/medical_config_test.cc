@@ -9,8 +9,8 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/ids.h"
-#include "services/common/protocol_config.h"
+#include "services/common/base/ids.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/medical/slot_choice.h"
 
 namespace csec::medical {

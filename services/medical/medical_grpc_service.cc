@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/grpc_server.h"
+#include "services/common/serving/grpc_server.h"
 
 namespace csec::medical {
 namespace {

@@ -7,7 +7,7 @@
 #define CSEC_SERVICES_MEDICAL_MEDICAL_GRPC_SERVICE_H_
 
 #include "csec/dispatch/v1/medical_service.grpc.pb.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 #include "services/medical/medical_handler.h"
 
 namespace csec::medical {

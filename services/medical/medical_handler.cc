@@ -7,13 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
-#include "services/common/medical_view.h"
-#include "services/common/metrics.h"
-#include "services/common/protocol_config.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
+#include "services/medical/medical_view.h"
+#include "services/common/serving/metrics.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::medical {
 namespace {

@@ -6,7 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "services/common/medical_view.h"
+#include "services/medical/medical_view.h"
 
 namespace csec::medical {
 

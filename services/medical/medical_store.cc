@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/topic_scanner.h"
-#include "services/common/redis_keys.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/kafka/topic_scanner.h"
+#include "services/medical/medical_keys.h"
 
 namespace csec::medical {
 namespace {
@@ -318,7 +318,7 @@ absl::Status RebuildMedicalState(MedicalStore* store, const KafkaSettings& kafka
   // and exams, which come after a case's bookings.
   for (const char* topic : {kRoutingTopic, kMedicalTopic, kIntakeTopic}) {
     absl::Status scanned = ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
-      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m);
+      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m.payload);
       if (!e.ok()) return true;  // dead-lettered when it was new
       replay.Apply(*e, m.payload);
       ++*events;

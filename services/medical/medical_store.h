@@ -17,8 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/medical_state.pb.h"
-#include "services/common/kafka_settings.h"
-#include "services/common/redis.h"
+#include "services/common/kafka/kafka_settings.h"
+#include "services/common/redis/redis.h"
 #include "services/medical/medical_replay.h"
 #include "services/medical/slot_choice.h"
 

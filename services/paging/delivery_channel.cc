@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "services/common/log.h"
+#include "services/common/base/log.h"
 
 namespace csec::paging {
 

@@ -1,7 +1,7 @@
 // paging: pages on-call responders, advocates and supervisors from rosters and escalation
 // chains (--paging_config), delivers pages to on-call staff (WatchPages streams, webhooks,
 // SMS/voice adapters) and takes their acknowledgements; PagingService on --grpc_listen. Flags:
-// services/common/service_runtime.cc, plus the ones below.
+// services/common/runtime/service_runtime.cc, plus the ones below.
 //
 // Two consumers: "paging" decides (routing, timers, intake, medical and paging topics: routed
 // cases, missed deadlines, step waits, acknowledgements, arrivals, medical scheduling failures and
@@ -13,11 +13,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/events.h"
-#include "services/common/log.h"
-#include "services/common/redis_keys.h"
-#include "services/common/state_epoch.h"
-#include "services/common/service_runtime.h"
+#include "services/common/runtime/event_handlers.h"
+#include "services/common/base/log.h"
+#include "services/paging/paging_keys.h"
+#include "services/common/redis/state_epoch.h"
+#include "services/common/runtime/service_runtime.h"
 #include "services/paging/page_delivery.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_grpc_service.h"

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::paging {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::paging {
 namespace {

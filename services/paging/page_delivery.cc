@@ -14,11 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
-#include "services/common/metrics.h"
-#include "services/common/redis_keys.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
+#include "services/common/serving/metrics.h"
+#include "services/paging/paging_keys.h"
 
 namespace csec::paging {
 

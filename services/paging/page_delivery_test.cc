@@ -21,7 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/common/events.h"
+#include "services/common/domain/events.h"
 #include "services/paging/delivery_channel.h"
 #include "services/paging/webhook_channel.h"
 

@@ -33,8 +33,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "services/common/clock.h"
-#include "services/common/ids.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/ids.h"
 
 namespace csec::paging {
 namespace {

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 #include "services/paging/page_delivery.h"
 #include "services/paging/paging_replay.h"
 

@@ -14,8 +14,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "services/common/events.h"
-#include "services/common/topic_tail.h"
+#include "services/common/domain/events.h"
+#include "services/common/kafka/topic_tail.h"
 
 namespace csec::paging {
 namespace {
@@ -147,7 +147,7 @@ absl::Status StreamPersonPages(const KafkaSettings& kafka, const WatchPagesReque
     if (!next.ok()) return next.status();
     if (!next->has_value()) continue;
     // Not an event (the consumers dead-letter it): nothing a person could be shown.
-    absl::StatusOr<Envelope> envelope = ParseEnvelope(**next);
+    absl::StatusOr<Envelope> envelope = ParseEnvelope((*next)->payload);
     if (!envelope.ok() || !ForPerson(*envelope, request.person_id())) continue;
     WatchPagesResponse response;
     *response.mutable_event() = *std::move(envelope);

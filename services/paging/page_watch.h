@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "csec/dispatch/v1/paging_service.pb.h"
-#include "services/common/kafka_settings.h"
+#include "services/common/kafka/kafka_settings.h"
 
 namespace csec::paging {
 

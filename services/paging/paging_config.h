@@ -21,7 +21,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/events.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::paging {
 

@@ -9,7 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/paging/on_call.h"
 
 namespace csec::paging {

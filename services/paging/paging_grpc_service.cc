@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/events.h"
-#include "services/common/grpc_server.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
+#include "services/common/domain/events.h"
+#include "services/common/serving/grpc_server.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/page_watch.h"
 

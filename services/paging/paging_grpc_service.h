@@ -10,9 +10,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
-#include "services/common/clock.h"
-#include "services/common/kafka_producer.h"
-#include "services/common/kafka_settings.h"
+#include "services/common/base/clock.h"
+#include "services/common/kafka/kafka_producer.h"
+#include "services/common/kafka/kafka_settings.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"
 #include "services/paging/roster_book.h"

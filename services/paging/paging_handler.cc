@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/events.h"
-#include "services/common/log.h"
-#include "services/common/metrics.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/log.h"
+#include "services/common/serving/metrics.h"
 #include "services/paging/page_engine.h"
 
 namespace csec::paging {

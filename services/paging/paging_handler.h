@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "csec/dispatch/v1/events.pb.h"
-#include "services/common/clock.h"
-#include "services/common/kafka_consumer.h"
-#include "services/common/kafka_producer.h"
-#include "services/common/keyed_workers.h"
+#include "services/common/base/clock.h"
+#include "services/common/kafka/kafka_consumer.h"
+#include "services/common/kafka/kafka_producer.h"
+#include "services/common/base/keyed_workers.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"

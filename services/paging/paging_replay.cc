@@ -4,8 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/clock.h"
-#include "services/common/ids.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/ids.h"
 #include "services/paging/page_delivery.h"
 #include "services/paging/page_engine.h"
 

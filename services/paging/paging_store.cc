@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/events.h"
-#include "services/common/redis_keys.h"
-#include "services/common/topic_scanner.h"
+#include "services/common/domain/events.h"
+#include "services/paging/paging_keys.h"
+#include "services/common/kafka/topic_scanner.h"
 #include "services/paging/page_delivery.h"
 
 namespace csec::paging {
@@ -120,7 +120,7 @@ absl::Status RebuildPagingState(PagingStore* store, const PagingConfig* config, 
   // Paging's own decisions first (the pages), then what it decided on (the case summaries).
   for (const char* topic : {kPagingTopic, kRoutingTopic, kTimersTopic, kIntakeTopic, kMedicalTopic}) {
     absl::Status scanned = ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
-      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m);
+      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m.payload);
       if (!e.ok()) return true;  // dead-lettered when it was new
       replay.Apply(*e, m.payload, absl::FromUnixMillis(m.timestamp_ms));
       ++*events;

@@ -17,8 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/paging_state.pb.h"
-#include "services/common/kafka_settings.h"
-#include "services/common/redis.h"
+#include "services/common/kafka/kafka_settings.h"
+#include "services/common/redis/redis.h"
 #include "services/paging/paging_replay.h"
 
 namespace csec::paging {

@@ -5,11 +5,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
-#include "services/common/redis_keys.h"
-#include "services/common/topic_scanner.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
+#include "services/paging/paging_keys.h"
+#include "services/common/kafka/topic_scanner.h"
 #include "services/paging/page_engine.h"
 
 namespace csec::paging {
@@ -55,7 +55,7 @@ absl::Status RosterBook::Rebuild(const KafkaSettings& kafka) {
   std::map<std::string, RosterChanges> latest;
   absl::Status scanned = ScanTopic(kafka, kPagingTopic, absl::Minutes(2), /*stop_at_end=*/true,
                                    [&](const ConsumedMessage& m) {
-                                     absl::StatusOr<Envelope> e = ParseEnvelope(m);
+                                     absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
                                      if (!e.ok() || !e->has_roster_changed()) return true;
                                      const auto& changed = e->roster_changed();
                                      RosterChanges& kept = latest[changed.roster_id()];

@@ -20,7 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
-#include "services/common/log.h"
+#include "services/common/base/log.h"
 
 namespace csec::paging {
 namespace {

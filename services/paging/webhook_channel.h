@@ -30,7 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 #include "services/paging/delivery_channel.h"
 #include "services/paging/paging_config.h"
 

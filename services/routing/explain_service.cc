@@ -1,7 +1,7 @@
 #include "services/routing/explain_service.h"
 
-#include "services/common/grpc_server.h"
-#include "services/common/metrics.h"
+#include "services/common/serving/grpc_server.h"
+#include "services/common/serving/metrics.h"
 #include "services/routing/routing_rules.h"
 
 namespace csec::routing {

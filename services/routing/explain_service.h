@@ -17,7 +17,7 @@
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/referral.pb.h"
 #include "csec/dispatch/v1/routing_service.grpc.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::routing {
 

@@ -1,8 +1,8 @@
 // routing: csec.intake.v1 → DecideRoute → csec.routing.v1, and RoutingService.Explain on
-// --grpc_listen (the same rules, nothing recorded). Flags: services/common/service_runtime.cc.
+// --grpc_listen (the same rules, nothing recorded). Flags: services/common/runtime/service_runtime.cc.
 // SIGHUP reloads the protocol config; a bad file is refused and the old one keeps serving.
-#include "services/common/events.h"
-#include "services/common/service_runtime.h"
+#include "services/common/runtime/event_handlers.h"
+#include "services/common/runtime/service_runtime.h"
 #include "services/routing/explain_service.h"
 #include "services/routing/routing_service.h"
 

@@ -32,7 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/referral.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec {
 

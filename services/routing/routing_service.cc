@@ -1,10 +1,10 @@
 #include "services/routing/routing_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
-#include "services/common/metrics.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
+#include "services/common/serving/metrics.h"
 #include "services/routing/routing_rules.h"
 
 namespace csec::routing {

@@ -12,10 +12,10 @@
 
 #include "absl/status/status.h"
 #include "csec/dispatch/v1/events.pb.h"
-#include "services/common/clock.h"
-#include "services/common/kafka_consumer.h"
-#include "services/common/kafka_producer.h"
-#include "services/common/protocol_config.h"
+#include "services/common/base/clock.h"
+#include "services/common/kafka/kafka_consumer.h"
+#include "services/common/kafka/kafka_producer.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::routing {
 

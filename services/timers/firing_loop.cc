@@ -4,9 +4,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/events.h"
-#include "services/common/log.h"
-#include "services/common/metrics.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/log.h"
+#include "services/common/serving/metrics.h"
 
 namespace csec::timers {
 namespace {

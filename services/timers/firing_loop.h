@@ -32,10 +32,10 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/common/clock.h"
-#include "services/common/kafka_message.h"
-#include "services/common/kafka_producer.h"
-#include "services/common/protocol_config.h"
+#include "services/common/base/clock.h"
+#include "services/common/kafka/kafka_message.h"
+#include "services/common/kafka/kafka_producer.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/timers/timer_store.h"
 
 namespace csec::timers {

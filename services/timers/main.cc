@@ -5,9 +5,9 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
-#include "services/common/events.h"
-#include "services/common/log.h"
-#include "services/common/service_runtime.h"
+#include "services/common/runtime/event_handlers.h"
+#include "services/common/base/log.h"
+#include "services/common/runtime/service_runtime.h"
 #include "services/timers/firing_loop.h"
 #include "services/timers/timer_grpc_service.h"
 #include "services/timers/timers_service.h"

@@ -4,8 +4,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/clock.h"
-#include "services/common/grpc_server.h"
+#include "services/common/base/clock.h"
+#include "services/common/serving/grpc_server.h"
 
 namespace csec::timers {
 

@@ -11,7 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "csec/dispatch/v1/timer_service.grpc.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/timers/timer_store.h"
 
 namespace csec::timers {

@@ -4,9 +4,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
 
 namespace csec::timers {
 namespace {

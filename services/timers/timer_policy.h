@@ -26,7 +26,7 @@
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/timer_record.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::timers {
 

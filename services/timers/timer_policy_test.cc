@@ -5,8 +5,8 @@
 
 #include <set>
 
-#include "services/common/clock.h"
-#include "services/common/events.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
 
 namespace csec::timers {
 namespace {

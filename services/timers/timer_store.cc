@@ -5,8 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/kafka_partitioner.h"
-#include "services/common/redis_keys.h"
+#include "services/common/kafka/kafka_partitioner.h"
+#include "services/timers/timer_keys.h"
 
 namespace csec::timers {
 namespace {

@@ -6,7 +6,7 @@
 //   store.Apply(shard, plan.ops, mark_expiry, [](absl::StatusOr<ApplyResult> r) { ... r->priors ... });
 //   store.Claim(shard, now, lease, 256, [](absl::StatusOr<ClaimResult> r) { ... fire r->claimed ... });
 //
-// Layout (services/common/redis_keys.h): a shard is (Kafka partition of the case, index by a hash
+// Layout (services/common/redis/redis_keys.h): a shard is (Kafka partition of the case, index by a hash
 // of the case id), so all of a case's timers share one shard and one script, and a replica fires
 // exactly the shards of the partitions it consumes. Per shard:
 //   - a sorted set: timer id → the next instant something must happen to it, in Unix ms (when it
@@ -35,7 +35,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/common/redis.h"
+#include "services/common/redis/redis.h"
 #include "services/timers/timer_policy.h"
 
 namespace csec::timers {

@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/log.h"
-#include "services/common/redis_keys.h"
-#include "services/common/topic_scanner.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/log.h"
+#include "services/timers/timer_keys.h"
+#include "services/common/kafka/topic_scanner.h"
 
 namespace csec::timers {
 
@@ -107,7 +107,7 @@ absl::Status ReplayOwnTopic(TimerStore* store, const KafkaSettings& kafka, const
   const absl::Time expiry = clock->Now() + mark_horizon * clock->scale();  // a real horizon in clock time
   absl::Status scanned = ScanTopic(kafka, kTimersTopic, absl::Minutes(30), /*stop_at_end=*/true,
                                    [&](const ConsumedMessage& m) {
-    absl::StatusOr<Envelope> e = ParseEnvelope(m);
+    absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
     if (!e.ok()) return true;  // the consumers dead-lettered it when it was new
     TimerPlan plan = PlanRebuild(*e);
     if (plan.empty()) return true;

@@ -14,8 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {

@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/redis.h"
-#include "services/common/topic_scanner.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/redis/redis.h"
+#include "services/common/kafka/topic_scanner.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {

@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
 

@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/metrics.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/serving/metrics.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {

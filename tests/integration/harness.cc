@@ -26,7 +26,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "services/common/ids.h"
+#include "services/common/base/ids.h"
 
 extern char** environ;
 

@@ -24,7 +24,7 @@
 
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
-#include "services/common/kafka.h"
+#include "services/common/kafka/kafka.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
 namespace csec::testing {

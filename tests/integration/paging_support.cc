@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/events.h"
-#include "services/common/kafka.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/events.h"
+#include "services/common/kafka/kafka.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::testing {
 

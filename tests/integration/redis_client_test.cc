@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "services/common/ids.h"
-#include "services/common/redis.h"
+#include "services/common/base/ids.h"
+#include "services/common/redis/redis.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {

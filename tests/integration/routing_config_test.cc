@@ -15,8 +15,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "csec/dispatch/v1/routing_service.grpc.pb.h"
-#include "services/common/events.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/events.h"
+#include "services/common/domain/protocol_config.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
 

@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "services/common/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
-#include "services/common/kafka.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
+#include "services/common/kafka/kafka.h"
 
 namespace csec::testing {
 

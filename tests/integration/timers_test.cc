@@ -10,9 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/timer_service.grpc.pb.h"
-#include "services/common/clock.h"
-#include "services/common/events.h"
-#include "services/common/ids.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
+#include "services/common/base/ids.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/timers_support.h"
 

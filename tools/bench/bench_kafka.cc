@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "services/common/events.h"
-#include "services/common/kafka.h"
+#include "services/common/domain/events.h"
+#include "services/common/kafka/kafka.h"
 #include "tools/bench/bench_common.h"
 
 namespace csec::bench {

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "services/common/kafka_settings.h"
+#include "services/common/kafka/kafka_settings.h"
 
 namespace csec::bench {
 

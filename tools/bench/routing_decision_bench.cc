@@ -17,7 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/routing/routing_rules.h"
 #include "tools/bench/bench_common.h"
 #include "tools/cli_flags.h"

@@ -1,7 +1,7 @@
 #include "tools/dispatchctl/sample_referrals.h"
 
 #include "absl/time/civil_time.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::tools {
 

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 
 namespace csec::simulate {
 namespace {

@@ -11,8 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
-#include "services/common/clock.h"
-#include "services/common/log.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/log.h"
 
 namespace csec::simulate {
 namespace {

@@ -5,7 +5,7 @@ add_library(csec_sim_report
   ${CMAKE_CURRENT_LIST_DIR}/report.cc)
 target_include_directories(csec_sim_report PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(csec_sim_report
-  PUBLIC csec_common_core csec_protos absl::strings absl::time
+  PUBLIC csec_domain csec_protos absl::strings absl::time
   PRIVATE absl::str_format)
 
 csec_unit_test(report_test ${CMAKE_CURRENT_LIST_DIR}/report_test.cc)

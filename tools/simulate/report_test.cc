@@ -8,7 +8,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 #include "tools/simulate/invariants.h"
 #include "tools/simulate/report.h"
 

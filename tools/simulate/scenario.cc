@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
-#include "services/common/clock.h"
+#include "services/common/base/clock.h"
 #include "services/paging/paging_config.h"
 #include "yaml-cpp/yaml.h"
 

@@ -32,7 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/intake_service.pb.h"
-#include "services/common/protocol_config.h"
+#include "services/common/domain/protocol_config.h"
 
 namespace csec::simulate {
 

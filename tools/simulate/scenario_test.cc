@@ -13,8 +13,8 @@
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/clock.h"
-#include "services/common/protocol_config.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/intake/referral_validation.h"
 #include "services/paging/paging_config.h"
 

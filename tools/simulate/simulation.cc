@@ -30,11 +30,11 @@
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "csec/dispatch/v1/medical_service.grpc.pb.h"
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
-#include "services/common/clock.h"
-#include "services/common/events.h"
-#include "services/common/protocol_config.h"
-#include "services/common/topic_scanner.h"
-#include "services/common/topic_tail.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
+#include "services/common/domain/protocol_config.h"
+#include "services/common/kafka/topic_scanner.h"
+#include "services/common/kafka/topic_tail.h"
 #include "tests/integration/harness.h"
 
 namespace csec::simulate {

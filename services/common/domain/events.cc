@@ -1,0 +1,47 @@
+#include "services/common/domain/events.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/base/clock.h"
+
+namespace csec {
+
+using csec::dispatch::v1::Envelope;
+
+std::vector<std::string> ProjectedTopics() {
+  return {kIntakeTopic, kRoutingTopic, kPagingTopic, kMedicalTopic, kTimersTopic};
+}
+
+std::vector<std::string> AllTopics() {
+  std::vector<std::string> topics = ProjectedTopics();
+  topics.push_back(kDeadLetterTopic);
+  return topics;
+}
+
+Envelope NewEnvelope(const std::string& event_id, const std::string& case_id, const std::string& producer,
+                     absl::Time occurred_at) {
+  Envelope e;
+  e.set_event_id(event_id);
+  e.set_case_id(case_id);
+  e.set_producer(producer);
+  *e.mutable_occurred_at() = ToProtoTime(occurred_at);
+  return e;
+}
+
+absl::StatusOr<Envelope> ParseEnvelope(absl::string_view payload) {
+  Envelope envelope;
+  if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return absl::InvalidArgumentError("payload is not a csec.dispatch.v1.Envelope");
+  }
+  if (envelope.event_id().empty()) return absl::InvalidArgumentError("envelope.event_id is empty");
+  if (envelope.case_id().empty()) return absl::InvalidArgumentError("envelope.case_id is empty");
+  if (envelope.body_case() == Envelope::BODY_NOT_SET) {
+    return absl::InvalidArgumentError("envelope has no body: no event of a known kind");
+  }
+  // Every consumer refuses the same incomplete events, so none becomes half a case somewhere.
+  if (envelope.has_referral_received() && !envelope.referral_received().has_referral()) {
+    return absl::InvalidArgumentError("referral_received.referral is missing: nothing to route or show");
+  }
+  return envelope;
+}
+
+}  // namespace csec
