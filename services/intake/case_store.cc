@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/intake/intake_keys.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::intake {
 
@@ -22,16 +23,14 @@ void CaseStore::AddAsync(const csec::dispatch::v1::Envelope& event, absl::AnyInv
 }
 
 absl::StatusOr<bool> CaseStore::Exists(const std::string& case_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"EXISTS", redis_keys::CaseEvents(case_id)});
-  if (!r.ok()) return r.status();
-  return r->integer == 1;
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"EXISTS", redis_keys::CaseEvents(case_id)}));
+  return r.integer == 1;
 }
 
 absl::StatusOr<std::vector<csec::dispatch::v1::Envelope>> CaseStore::Events(const std::string& case_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"HVALS", redis_keys::CaseEvents(case_id)});
-  if (!r.ok()) return r.status();
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"HVALS", redis_keys::CaseEvents(case_id)}));
   std::vector<csec::dispatch::v1::Envelope> events;
-  for (const RedisReply& value : r->elements) {
+  for (const RedisReply& value : r.elements) {
     csec::dispatch::v1::Envelope e;
     if (!e.ParseFromString(value.str)) return absl::DataLossError(absl::StrCat("case ", case_id, ": unreadable event"));
     events.push_back(std::move(e));
@@ -40,11 +39,10 @@ absl::StatusOr<std::vector<csec::dispatch::v1::Envelope>> CaseStore::Events(cons
 }
 
 absl::StatusOr<int64_t> CaseStore::Version(const std::string& case_id) {
-  absl::StatusOr<RedisReply> r = redis_->Command({"GET", redis_keys::CaseVersion(case_id)});
-  if (!r.ok()) return r.status();
+  ASSIGN_OR_RETURN(RedisReply r, redis_->Command({"GET", redis_keys::CaseVersion(case_id)}));
   int64_t version = 0;
-  if (r->is_nil()) return 0;
-  if (!absl::SimpleAtoi(r->str, &version)) return absl::DataLossError(absl::StrCat("case ", case_id, ": bad version"));
+  if (r.is_nil()) return 0;
+  if (!absl::SimpleAtoi(r.str, &version)) return absl::DataLossError(absl::StrCat("case ", case_id, ": bad version"));
   return version;
 }
 

@@ -19,6 +19,7 @@
 #include "services/common/kafka/topic_scanner.h"
 #include "services/intake/case_view.h"
 #include "services/intake/referral_validation.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::intake {
 namespace {
@@ -328,7 +329,7 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
   std::string bytes = envelope.SerializeAsString();
-  if (absl::Status published = Publish(envelope, bytes, fact, "request_id", deadline); !published.ok()) return published;
+  RETURN_IF_ERROR(Publish(envelope, bytes, fact, "request_id", deadline));
   std::promise<void> marked;
   MarkPublished(reservation, fingerprint, envelope, std::move(bytes), [&marked] { marked.set_value(); });
   marked.get_future().wait();

@@ -14,6 +14,7 @@
 #include "services/medical/medical_grpc_service.h"
 #include "services/medical/medical_handler.h"
 #include "services/medical/medical_store.h"
+#include "services/common/base/status_macros.h"
 
 ABSL_FLAG(std::string, medical_config, "deploy/config/medical.yaml",
           "The Medical Hubs' opening hours and exam length (YAML); refused at start-up if a hub of the protocol "
@@ -25,10 +26,8 @@ int main(int argc, char** argv) {
   using namespace csec::medical;
   return ServiceRuntime::Run("medical", argc, argv, [](ServiceContext& s) -> absl::Status {
     const Clock* clock = s.clock();
-    absl::StatusOr<MedicalConfig> loaded =
-        LoadMedicalConfig(absl::GetFlag(FLAGS_medical_config), *s.config()->Current());
-    if (!loaded.ok()) return loaded.status();
-    const MedicalConfig* config = s.Own(std::make_unique<MedicalConfig>(*std::move(loaded)));
+    ASSIGN_OR_RETURN(MedicalConfig loaded, LoadMedicalConfig(absl::GetFlag(FLAGS_medical_config), *s.config()->Current()));
+    const MedicalConfig* config = s.Own(std::make_unique<MedicalConfig>(std::move(loaded)));
     log::Info("medical.config_loaded", {{"path", config->path},
                                         {"version", config->version},
                                         {"hubs", static_cast<int64_t>(config->hubs.size())}});

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "services/common/base/ids.h"
 #include "services/common/domain/yaml_config.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::medical {
 namespace {
@@ -289,7 +290,7 @@ absl::StatusOr<MedicalConfig> ParseMedicalConfig(absl::string_view yaml_text, ab
     config.hubs.push_back(std::move(calendar));
   }
 
-  if (absl::Status status = reader.status(); !status.ok()) return status;
+  RETURN_IF_ERROR(reader.status());
   return config;
 }
 

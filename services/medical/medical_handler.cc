@@ -14,6 +14,7 @@
 #include "services/medical/medical_view.h"
 #include "services/common/serving/metrics.h"
 #include "services/common/domain/protocol_config.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::medical {
 namespace {
@@ -133,13 +134,12 @@ absl::Status MedicalDesk::BookNext(MedicalCaseState& state, const SlotSearch& se
   if (!current.appointment_id().empty() && (trigger == "reschedule" || trigger == "no_show")) {
     replaces.emplace(SlotOf(current), current.appointment_id());
   }
-  absl::StatusOr<BookingOutcome> outcome = store_->Book(appointment_id, state.case_id(), ranked, replaces);
-  if (!outcome.ok()) return outcome.status();
+  ASSIGN_OR_RETURN(BookingOutcome outcome, store_->Book(appointment_id, state.case_id(), ranked, replaces));
 
   Envelope event = NewEvent(DeriveId("medical.booking", booking), state.case_id());
   const absl::Time window_ends = search.window_ends_at;
-  if (!outcome->booked) {
-    const SchedulingFailure failure = ExplainFailure(*config_, search, ranked, outcome->closed_groups);
+  if (!outcome.booked) {
+    const SchedulingFailure failure = ExplainFailure(*config_, search, ranked, outcome.closed_groups);
     if (!fail_event) return absl::ResourceExhaustedError(absl::StrCat("no other slot fits: ", failure.why));
     auto* failed = event.mutable_medical_scheduling_failed();
     failed->set_cause(failure.cause);
@@ -152,10 +152,10 @@ absl::Status MedicalDesk::BookNext(MedicalCaseState& state, const SlotSearch& se
     Outcomes("failed").Increment();
     log::Warn("medical.scheduling_failed", {{"case_id", state.case_id()}, {"cause", failure.cause}, {"trigger", trigger}});
   } else {
-    const SlotRef& slot = outcome->slot;
+    const SlotRef& slot = outcome.slot;
     const HubCalendar* hub = config_->FindHub(slot.hub_id);
     if (hub == nullptr) return absl::InternalError(absl::StrCat("booked hub ", slot.hub_id, " is not configured"));
-    int chosen = outcome->group_index;
+    int chosen = outcome.group_index;
     if (chosen < 0) {  // a replay: the slot booked before, explained as the ranking sees it now
       for (size_t i = 0; i < ranked.size(); ++i) {
         const SlotGroup& g = ranked[i];
@@ -182,7 +182,7 @@ absl::Status MedicalDesk::BookNext(MedicalCaseState& state, const SlotSearch& se
     scheduled->set_emergency_care_first(search.emergency);
     if (replaces) scheduled->set_replaces_appointment_id(replaces->second);
     scheduled->set_requested_by(requested_by);
-    Outcomes(outcome->existed ? "replayed" : "booked").Increment();
+    Outcomes(outcome.existed ? "replayed" : "booked").Increment();
     log::Info("medical.appointment_scheduled", {{"case_id", state.case_id()},
                                                 {"hub_id", slot.hub_id},
                                                 {"local_date", appointment->local_date()},
@@ -196,13 +196,11 @@ absl::Status MedicalDesk::BookNext(MedicalCaseState& state, const SlotSearch& se
 
 absl::Status MedicalDesk::OnCaseRouted(const Envelope& event) {
   const std::string& case_id = event.case_id();
-  absl::StatusOr<std::string> token = store_->Lock(case_id, absl::Now() + kConsumerLockWait);
-  if (!token.ok()) return token.status();
-  absl::Cleanup unlock = [&] { store_->Unlock(case_id, *token); };
-  absl::StatusOr<std::optional<MedicalCaseState>> loaded = store_->LoadCase(case_id);
-  if (!loaded.ok()) return loaded.status();
+  ASSIGN_OR_RETURN(std::string token, store_->Lock(case_id, absl::Now() + kConsumerLockWait));
+  absl::Cleanup unlock = [&] { store_->Unlock(case_id, token); };
+  ASSIGN_OR_RETURN(std::optional<MedicalCaseState> loaded, store_->LoadCase(case_id));
   // A replayed or re-identified case was booked (or escalated) already: nothing new.
-  if (loaded->has_value() && ((*loaded)->bookings() > 0 || (*loaded)->closed())) return absl::OkStatus();
+  if (loaded.has_value() && (loaded->bookings() > 0 || loaded->closed())) return absl::OkStatus();
 
   const auto& routed = event.case_routed();
   MedicalCaseState state;
@@ -224,18 +222,16 @@ absl::Status MedicalDesk::OnCaseRouted(const Envelope& event) {
       !booked.ok()) {
     return booked;
   }
-  if (absl::Status produced = ProduceAll(events, absl::Now() + absl::Seconds(30)); !produced.ok()) return produced;
+  RETURN_IF_ERROR(ProduceAll(events, absl::Now() + absl::Seconds(30)));
   return store_->SaveCase(state);
 }
 
 absl::Status MedicalDesk::OnCaseClosed(const Envelope& event) {
   const std::string& case_id = event.case_id();
-  absl::StatusOr<std::string> token = store_->Lock(case_id, absl::Now() + kConsumerLockWait);
-  if (!token.ok()) return token.status();
-  absl::Cleanup unlock = [&] { store_->Unlock(case_id, *token); };
-  absl::StatusOr<std::optional<MedicalCaseState>> loaded = store_->LoadCase(case_id);
-  if (!loaded.ok()) return loaded.status();
-  MedicalCaseState state = loaded->value_or(MedicalCaseState());
+  ASSIGN_OR_RETURN(std::string token, store_->Lock(case_id, absl::Now() + kConsumerLockWait));
+  absl::Cleanup unlock = [&] { store_->Unlock(case_id, token); };
+  ASSIGN_OR_RETURN(std::optional<MedicalCaseState> loaded, store_->LoadCase(case_id));
+  MedicalCaseState state = loaded.value_or(MedicalCaseState());
   if (state.closed()) return absl::OkStatus();
   state.set_case_id(case_id);
   state.set_closed(true);
@@ -255,21 +251,19 @@ absl::Status MedicalDesk::OnCaseClosed(const Envelope& event) {
     ApplyToMedicalView(cancelled, state.mutable_view());
     events.push_back(std::move(cancelled));
   }
-  if (absl::Status produced = ProduceAll(events, absl::Now() + absl::Seconds(30)); !produced.ok()) return produced;
+  RETURN_IF_ERROR(ProduceAll(events, absl::Now() + absl::Seconds(30)));
   return store_->SaveCase(state);
 }
 
 absl::Status MedicalDesk::OnExamRecordedElsewhere(const Envelope& event) {
   const std::string& case_id = event.case_id();
-  absl::StatusOr<std::string> token = store_->Lock(case_id, absl::Now() + kConsumerLockWait);
-  if (!token.ok()) return token.status();
-  absl::Cleanup unlock = [&] { store_->Unlock(case_id, *token); };
-  absl::StatusOr<std::optional<MedicalCaseState>> loaded = store_->LoadCase(case_id);
-  if (!loaded.ok()) return loaded.status();
-  if (!loaded->has_value() || (*loaded)->view().status() == csec::dispatch::v1::MEDICAL_STATUS_COMPLETED) {
+  ASSIGN_OR_RETURN(std::string token, store_->Lock(case_id, absl::Now() + kConsumerLockWait));
+  absl::Cleanup unlock = [&] { store_->Unlock(case_id, token); };
+  ASSIGN_OR_RETURN(std::optional<MedicalCaseState> loaded, store_->LoadCase(case_id));
+  if (!loaded.has_value() || loaded->view().status() == csec::dispatch::v1::MEDICAL_STATUS_COMPLETED) {
     return absl::OkStatus();
   }
-  MedicalCaseState state = **loaded;
+  MedicalCaseState state = *loaded;
   ApplyToMedicalView(event, state.mutable_view());
   return store_->SaveCase(state);
 }
@@ -283,9 +277,8 @@ absl::Status MedicalDesk::OnHubDayChanged(const Envelope& event) {
 absl::StatusOr<MedicalDesk::Response> MedicalDesk::ChangeCase(const std::string& case_id,
                                                               const std::string& request_id, absl::Time deadline,
                                                               const CaseChange& change) {
-  absl::StatusOr<std::string> token = store_->Lock(case_id, deadline);
-  if (!token.ok()) return token.status();
-  absl::Cleanup unlock = [&] { store_->Unlock(case_id, *token); };
+  ASSIGN_OR_RETURN(std::string token, store_->Lock(case_id, deadline));
+  absl::Cleanup unlock = [&] { store_->Unlock(case_id, token); };
   absl::StatusOr<std::optional<MedicalCaseState>> loaded = store_->LoadCase(case_id);
   if (!loaded.ok()) return absl::UnavailableError(absl::StrCat("medical state unavailable: ", loaded.status().message()));
   if (!loaded->has_value() || (*loaded)->bookings() == 0) {
@@ -299,11 +292,11 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::ChangeCase(const std::string&
     return response;
   }
   Events events;
-  if (absl::Status changed = change(state, events); !changed.ok()) return changed;
+  RETURN_IF_ERROR(change(state, events));
   state.add_request_ids(request_id);
   // On the events too, so a rebuild from Kafka knows the request was applied.
   for (Envelope& e : events) e.set_request_id(request_id);
-  if (absl::Status produced = ProduceAll(events, deadline); !produced.ok()) return produced;
+  RETURN_IF_ERROR(ProduceAll(events, deadline));
   if (absl::Status saved = store_->SaveCase(state); !saved.ok()) {
     // Kafka has the events; the same request id again re-derives them (same ids).
     return absl::UnavailableError(
@@ -469,9 +462,8 @@ absl::StatusOr<csec::dispatch::v1::SetHubDayResponse> MedicalDesk::SetHubDay(
   if (hub == nullptr) return absl::NotFoundError(absl::StrCat("hub_id: no hub \"", request.hub_id(), "\" is configured"));
   if (!ParseLocalDate(request.local_date())) return absl::InvalidArgumentError("local_date: must be YYYY-MM-DD");
   const std::string subject = absl::StrCat("hub:", hub->hub_id);
-  absl::StatusOr<std::string> token = store_->Lock(subject, deadline);
-  if (!token.ok()) return token.status();
-  absl::Cleanup unlock = [&] { store_->Unlock(subject, *token); };
+  ASSIGN_OR_RETURN(std::string token, store_->Lock(subject, deadline));
+  absl::Cleanup unlock = [&] { store_->Unlock(subject, token); };
   csec::dispatch::v1::SetHubDayResponse response;
   absl::StatusOr<std::optional<std::string>> seen = store_->HubRequest(hub->hub_id, request.request_id());
   if (!seen.ok()) return absl::UnavailableError(absl::StrCat("medical state unavailable: ", seen.status().message()));
@@ -496,7 +488,7 @@ absl::StatusOr<csec::dispatch::v1::SetHubDayResponse> MedicalDesk::SetHubDay(
   changed->set_booked(day->booked);
   changed->set_version(day->version + 1);
   // Kafka first: the consumer applies it to Redis again should this call die before doing so.
-  if (absl::Status produced = ProduceAll({event}, deadline); !produced.ok()) return produced;
+  RETURN_IF_ERROR(ProduceAll({event}, deadline));
   absl::StatusOr<HubDayState> after = store_->SetDay(hub->hub_id, request.local_date(), changed->capacity(),
                                                      changed->closed(), changed->reason(), changed->version());
   if (!after.ok()) return absl::UnavailableError(absl::StrCat("recorded, not yet applied: ", after.status().message()));

@@ -10,6 +10,7 @@
 #include "services/common/base/ids.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/medical/medical_keys.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::medical {
 namespace {
@@ -178,11 +179,8 @@ absl::StatusOr<std::string> MedicalStore::Lock(const std::string& subject, absl:
   const std::string token = NewRandomId();
   absl::Duration pause = absl::Milliseconds(2);
   while (true) {
-    absl::StatusOr<RedisReply> taken = redis_->Command(
-        {"SET", redis_keys::MedicalLock(subject), token, "NX", "PX", absl::StrCat(absl::ToInt64Milliseconds(lease))},
-        deadline);
-    if (!taken.ok()) return taken.status();
-    if (!taken->is_nil()) return token;
+    ASSIGN_OR_RETURN(RedisReply taken, redis_->Command( {"SET", redis_keys::MedicalLock(subject), token, "NX", "PX", absl::StrCat(absl::ToInt64Milliseconds(lease))}, deadline));
+    if (!taken.is_nil()) return token;
     if (absl::Now() + pause > deadline) {
       return absl::UnavailableError(absl::StrCat(subject, " is being changed by another request; try again"));
     }
@@ -197,20 +195,16 @@ void MedicalStore::Unlock(const std::string& subject, const std::string& token) 
 }
 
 absl::StatusOr<std::optional<MedicalCaseState>> MedicalStore::LoadCase(const std::string& case_id) {
-  absl::StatusOr<RedisReply> got = redis_->Command({"GET", redis_keys::MedicalCase(case_id)});
-  if (!got.ok()) return got.status();
-  if (got->is_nil()) return std::nullopt;
+  ASSIGN_OR_RETURN(RedisReply got, redis_->Command({"GET", redis_keys::MedicalCase(case_id)}));
+  if (got.is_nil()) return std::nullopt;
   MedicalCaseState state;
-  if (!state.ParseFromString(got->str)) return absl::InternalError("medical case state in Redis is damaged");
+  if (!state.ParseFromString(got.str)) return absl::InternalError("medical case state in Redis is damaged");
   return state;
 }
 
 absl::Status MedicalStore::SaveCase(const MedicalCaseState& state) {
-  absl::StatusOr<RedisReply> saved = redis_->Eval(SaveCaseScript(),
-                                                  {redis_keys::MedicalCase(state.case_id()), redis_keys::MedicalEpoch()},
-                                                  {state.SerializeAsString(), HorizonMs()});
-  if (!saved.ok()) return saved.status();
-  return saved->integer == 1 ? absl::OkStatus() : StateLost();
+  ASSIGN_OR_RETURN(RedisReply saved, redis_->Eval(SaveCaseScript(), {redis_keys::MedicalCase(state.case_id()), redis_keys::MedicalEpoch()}, {state.SerializeAsString(), HorizonMs()}));
+  return saved.integer == 1 ? absl::OkStatus() : StateLost();
 }
 
 absl::StatusOr<BookingOutcome> MedicalStore::Book(const std::string& appointment_id, const std::string& case_id,
@@ -231,22 +225,20 @@ absl::StatusOr<BookingOutcome> MedicalStore::Book(const std::string& appointment
   keys.push_back(replaces ? redis_keys::MedicalDay(replaces->first.hub_id, FormatLocalDate(replaces->first.day))
                           : keys.front());
   keys.push_back(redis_keys::MedicalEpoch());
-  absl::StatusOr<RedisReply> reply = redis_->Eval(BookScript(), keys, args);
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.size() < 2) return absl::InternalError("medical booking: unexpected answer from Redis");
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(BookScript(), keys, args));
+  if (reply.elements.size() < 2) return absl::InternalError("medical booking: unexpected answer from Redis");
   BookingOutcome outcome;
-  const std::string& state = reply->elements[0].str;
+  const std::string& state = reply.elements[0].str;
   if (state == "lost") return StateLost();
   if (state == "none") {
-    (void)absl::SimpleAtoi(reply->elements[1].str, &outcome.closed_groups);
+    (void)absl::SimpleAtoi(reply.elements[1].str, &outcome.closed_groups);
     return outcome;
   }
-  absl::StatusOr<SlotRef> slot = ParseRecord(reply->elements[1].str);
-  if (!slot.ok()) return slot.status();
+  ASSIGN_OR_RETURN(SlotRef slot, ParseRecord(reply.elements[1].str));
   outcome.booked = true;
-  outcome.slot = *std::move(slot);
+  outcome.slot = std::move(slot);
   outcome.existed = state == "existing";
-  if (!outcome.existed && reply->elements.size() == 3) (void)absl::SimpleAtoi(reply->elements[2].str, &outcome.group_index);
+  if (!outcome.existed && reply.elements.size() == 3) (void)absl::SimpleAtoi(reply.elements[2].str, &outcome.group_index);
   return outcome;
 }
 
@@ -258,28 +250,23 @@ absl::Status MedicalStore::Release(const SlotRef& slot, const std::string& appoi
 }
 
 absl::StatusOr<HubDayState> MedicalStore::ReadDay(const std::string& hub_id, const std::string& local_date) {
-  absl::StatusOr<RedisReply> hash = redis_->Command({"HGETALL", redis_keys::MedicalDay(hub_id, local_date)});
-  if (!hash.ok()) return hash.status();
-  return DayFromHash(*hash);
+  ASSIGN_OR_RETURN(RedisReply hash, redis_->Command({"HGETALL", redis_keys::MedicalDay(hub_id, local_date)}));
+  return DayFromHash(hash);
 }
 
 absl::StatusOr<HubDayState> MedicalStore::SetDay(const std::string& hub_id, const std::string& local_date,
                                                 int capacity, bool closed, const std::string& reason,
                                                 int64_t version) {
-  absl::StatusOr<RedisReply> hash =
-      redis_->Eval(SetDayScript(), {redis_keys::MedicalDay(hub_id, local_date), redis_keys::MedicalEpoch()},
-                   {absl::StrCat(capacity), closed ? "1" : "0", reason, HorizonMs(), absl::StrCat(version), ""});
-  if (!hash.ok()) return hash.status();
-  if (hash->str == "lost") return StateLost();
-  return DayFromHash(*hash);
+  ASSIGN_OR_RETURN(RedisReply hash, redis_->Eval(SetDayScript(), {redis_keys::MedicalDay(hub_id, local_date), redis_keys::MedicalEpoch()}, {absl::StrCat(capacity), closed ? "1" : "0", reason, HorizonMs(), absl::StrCat(version), ""}));
+  if (hash.str == "lost") return StateLost();
+  return DayFromHash(hash);
 }
 
 absl::StatusOr<std::optional<std::string>> MedicalStore::HubRequest(const std::string& hub_id,
                                                                    const std::string& request_id) {
-  absl::StatusOr<RedisReply> got = redis_->Command({"GET", redis_keys::MedicalHubRequest(hub_id, request_id)});
-  if (!got.ok()) return got.status();
-  if (got->is_nil()) return std::nullopt;
-  return got->str;
+  ASSIGN_OR_RETURN(RedisReply got, redis_->Command({"GET", redis_keys::MedicalHubRequest(hub_id, request_id)}));
+  if (got.is_nil()) return std::nullopt;
+  return got.str;
 }
 
 absl::Status MedicalStore::RememberHubRequest(const std::string& hub_id, const std::string& request_id,

@@ -25,6 +25,7 @@
 #include "services/paging/paging_store.h"
 #include "services/paging/roster_book.h"
 #include "services/paging/webhook_channel.h"
+#include "services/common/base/status_macros.h"
 
 ABSL_FLAG(std::string, paging_config, "deploy/config/paging.yaml",
           "People, rosters and escalation chains (YAML); refused at start-up if any role the protocol config pages "
@@ -69,11 +70,9 @@ int main(int argc, char** argv) {
   using namespace csec::paging;
   return ServiceRuntime::Run("paging", argc, argv, [](ServiceContext& s) -> absl::Status {
     const Clock* clock = s.clock();
-    absl::StatusOr<PagingConfig> loaded = LoadPagingConfig(absl::GetFlag(FLAGS_paging_config), *s.config()->Current());
-    if (!loaded.ok()) return loaded.status();
-    const PagingConfig* config = s.Own(std::make_unique<PagingConfig>(*std::move(loaded)));
-    absl::StatusOr<std::string> secret = WebhookSecret(*config);
-    if (!secret.ok()) return secret.status();
+    ASSIGN_OR_RETURN(PagingConfig loaded, LoadPagingConfig(absl::GetFlag(FLAGS_paging_config), *s.config()->Current()));
+    const PagingConfig* config = s.Own(std::make_unique<PagingConfig>(std::move(loaded)));
+    ASSIGN_OR_RETURN(std::string secret, WebhookSecret(*config));
     log::Info("paging.config_loaded", {{"path", config->path},
                                        {"version", config->version},
                                        {"people", static_cast<int64_t>(config->people.size())},
@@ -88,7 +87,7 @@ int main(int argc, char** argv) {
     // meanwhile decisions and sends answer Unavailable and are retried after it.
     RedisClient* redis = s.redis();
     absl::StatusOr<StateEpoch> epoch = PrepareStateEpoch(redis, redis_keys::PagingEpoch(), "paging", [&] {
-      if (absl::Status rosters_rebuilt = rosters->Rebuild(s.kafka()); !rosters_rebuilt.ok()) return rosters_rebuilt;
+      RETURN_IF_ERROR(rosters->Rebuild(s.kafka()));
       int64_t events = 0;
       absl::Status rebuilt = RebuildPagingState(store, config, s.kafka(), &events);
       log::Info("paging.rebuild_read", {{"events", static_cast<long long>(events)}});
@@ -96,17 +95,17 @@ int main(int argc, char** argv) {
     });
     if (!epoch.ok()) return epoch.status();
     s.WatchState([redis, epoch = *epoch] { return CheckStateEpoch(redis, redis_keys::PagingEpoch(), epoch); });
-    if (absl::Status rebuilt = rosters->Rebuild(s.kafka()); !rebuilt.ok()) return rebuilt;
+    RETURN_IF_ERROR(rosters->Rebuild(s.kafka()));
 
     auto* handler = s.Own(std::make_unique<PagingHandler>(
         config, store, rosters, s.producer(), clock, PagingHandlerOptions{.workers = absl::GetFlag(FLAGS_paging_workers)}));
-    if (absl::Status asked = handler->RequestShiftNotices(); !asked.ok()) return asked;
+    RETURN_IF_ERROR(handler->RequestShiftNotices());
     s.Consume({.group_id = "paging", .topics = {kRoutingTopic, kTimersTopic, kIntakeTopic, kMedicalTopic, kPagingTopic}},
               HandleEnvelopes("paging", [handler](const csec::dispatch::v1::Envelope& e, HandlerDone done) {
                 handler->Handle(e, std::move(done));
               }));
 
-    auto* webhook = s.Own(std::make_unique<WebhookChannel>(*secret, config->delivery));
+    auto* webhook = s.Own(std::make_unique<WebhookChannel>(secret, config->delivery));
     auto* log_only = s.Own(std::make_unique<LogChannel>());
     auto* delivery = s.Own(std::make_unique<PageDelivery>(
         config, s.redis(), s.producer(), clock,

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "services/common/domain/events.h"
 #include "services/common/kafka/topic_tail.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -103,12 +104,10 @@ absl::StatusOr<std::map<int32_t, int64_t>> DecodeResumeToken(absl::string_view t
   for (absl::string_view entry : absl::StrSplit(text, ',')) {
     std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
     if (parts.size() != 2) return BadToken(absl::StrCat("has an entry ", Quote(entry), " that is not partition:offset"));
-    absl::StatusOr<int32_t> partition = ParseNumber<int32_t>(parts[0], "partition", entry);
-    if (!partition.ok()) return partition.status();
-    absl::StatusOr<int64_t> offset = ParseNumber<int64_t>(parts[1], "offset", entry);
-    if (!offset.ok()) return offset.status();
-    if (!positions.emplace(*partition, *offset).second) {
-      return BadToken(absl::StrCat("names partition ", *partition, " twice"));
+    ASSIGN_OR_RETURN(int32_t partition, ParseNumber<int32_t>(parts[0], "partition", entry));
+    ASSIGN_OR_RETURN(int64_t offset, ParseNumber<int64_t>(parts[1], "offset", entry));
+    if (!positions.emplace(partition, offset).second) {
+      return BadToken(absl::StrCat("names partition ", partition, " twice"));
     }
   }
   return positions;
@@ -120,9 +119,8 @@ absl::Status StreamPersonPages(const KafkaSettings& kafka, const WatchPagesReque
   if (request.person_id().empty()) return absl::InvalidArgumentError("person_id is required: whose pages to watch");
   std::optional<std::map<int32_t, int64_t>> from;
   if (!request.resume_token().empty()) {
-    absl::StatusOr<std::map<int32_t, int64_t>> decoded = DecodeResumeToken(request.resume_token());
-    if (!decoded.ok()) return decoded.status();
-    from = *std::move(decoded);
+    ASSIGN_OR_RETURN(auto decoded, DecodeResumeToken(request.resume_token()));
+    from = std::move(decoded);
   }
   if (cancelled()) return absl::OkStatus();
 
@@ -143,11 +141,10 @@ absl::Status StreamPersonPages(const KafkaSettings& kafka, const WatchPagesReque
   if (!write(start)) return absl::OkStatus();
 
   while (!cancelled()) {
-    absl::StatusOr<std::optional<ConsumedMessage>> next = tail.Next(kPollInterval);
-    if (!next.ok()) return next.status();
-    if (!next->has_value()) continue;
+    ASSIGN_OR_RETURN(std::optional<ConsumedMessage> next, tail.Next(kPollInterval));
+    if (!next.has_value()) continue;
     // Not an event (the consumers dead-letter it): nothing a person could be shown.
-    absl::StatusOr<Envelope> envelope = ParseEnvelope((*next)->payload);
+    absl::StatusOr<Envelope> envelope = ParseEnvelope(next->payload);
     if (!envelope.ok() || !ForPerson(*envelope, request.person_id())) continue;
     WatchPagesResponse response;
     *response.mutable_event() = *std::move(envelope);

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/base/ids.h"
 #include "services/common/domain/yaml_config.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -483,7 +484,7 @@ absl::StatusOr<PagingConfig> ParsePagingConfig(absl::string_view yaml_text, cons
   CheckOnExhausted(config.chains, chain_maps, chain_ids);
   if (!chain_maps.empty()) CheckProtocolRoles(reader, chain_ids, protocol);
 
-  if (absl::Status status = reader.status(); !status.ok()) return status;
+  RETURN_IF_ERROR(reader.status());
   return config;
 }
 

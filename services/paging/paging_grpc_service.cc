@@ -10,6 +10,7 @@
 #include "services/common/base/log.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/page_watch.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -49,9 +50,8 @@ static absl::StatusOr<PageRecord> LoadPage(PagingStore* store, const Clock* cloc
   }
   const absl::Time give_up = clock->Now() + kStateCatchUp * clock->scale();  // real time, in the clock's
   while (true) {
-    absl::StatusOr<PagingCaseState> loaded = store->Load(case_id);
-    if (!loaded.ok()) return loaded.status();
-    *state = *std::move(loaded);
+    ASSIGN_OR_RETURN(PagingCaseState loaded, store->Load(case_id));
+    *state = std::move(loaded);
     const PageRecord* page = FindPage(*state, page_id);
     if (page != nullptr && ready(*page)) return *page;
     if (clock->Now() >= give_up) {

@@ -12,6 +12,7 @@
 #include "services/common/base/log.h"
 #include "services/common/serving/metrics.h"
 #include "services/paging/page_engine.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -99,17 +100,15 @@ absl::Status PagingHandler::Process(const Envelope& event) {
       return absl::OkStatus();
     }
     std::vector<Envelope> events = ShiftNoticeEvents(*roster, absl::FromUnixMillis(start_ms), context);
-    if (absl::Status s = roster_failure(); !s.ok()) return s;
+    RETURN_IF_ERROR(roster_failure());
     return ProduceAll(events);
   }
 
-  absl::StatusOr<csec::dispatch::v1::PagingCaseState> state = store_->Load(event.case_id());
-  if (!state.ok()) return state.status();
-  PagingDecision decision = DecidePaging(*state, event, context);
-  if (absl::Status s = roster_failure(); !s.ok()) return s;
+  ASSIGN_OR_RETURN(csec::dispatch::v1::PagingCaseState state, store_->Load(event.case_id()));
+  PagingDecision decision = DecidePaging(state, event, context);
+  RETURN_IF_ERROR(roster_failure());
   if (!decision.changed) return absl::OkStatus();
-  absl::Status produced = ProduceAll(decision.events);
-  if (!produced.ok()) return produced;
+  RETURN_IF_ERROR(ProduceAll(decision.events));
   CountEvents(decision.events);
   return store_->Save(event.case_id(), decision.state);
 }

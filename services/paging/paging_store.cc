@@ -8,6 +8,7 @@
 #include "services/paging/paging_keys.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/paging/page_delivery.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 
@@ -30,22 +31,20 @@ return 1
 }  // namespace
 
 absl::Status CheckPagingState(RedisClient* redis) {
-  absl::StatusOr<RedisReply> epoch = redis->Command({"EXISTS", redis_keys::PagingEpoch()});
-  if (!epoch.ok()) return epoch.status();
-  return epoch->integer == 1 ? absl::OkStatus() : PagingStateLost();
+  ASSIGN_OR_RETURN(RedisReply epoch, redis->Command({"EXISTS", redis_keys::PagingEpoch()}));
+  return epoch.integer == 1 ? absl::OkStatus() : PagingStateLost();
 }
 
 absl::StatusOr<PagingCaseState> PagingStore::Load(const std::string& case_id) {
-  absl::StatusOr<RedisReply> reply = redis_->Command({"GET", redis_keys::PagingCase(case_id)});
-  if (!reply.ok()) return reply.status();
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Command({"GET", redis_keys::PagingCase(case_id)}));
   PagingCaseState state;
-  if (reply->is_nil()) {
+  if (reply.is_nil()) {
     // A case paging never saw, or one Redis forgot: deciding on an empty state then would drop
     // its chain (a step's wait finds no page) or page again what was paged.
-    if (absl::Status whole = CheckPagingState(redis_); !whole.ok()) return whole;
+    RETURN_IF_ERROR(CheckPagingState(redis_));
     return state;
   }
-  if (!state.ParseFromString(reply->str)) {
+  if (!state.ParseFromString(reply.str)) {
     return absl::DataLossError(absl::StrCat("paging state of case ", case_id, " is not a PagingCaseState"));
   }
   return state;
@@ -60,10 +59,8 @@ absl::Status PagingStore::Save(const std::string& case_id, const PagingCaseState
     }
   }
   keys.push_back(redis_keys::PagingEpoch());
-  absl::StatusOr<RedisReply> reply =
-      redis_->Eval(kSave, keys, {state.SerializeAsString(), absl::StrCat(absl::ToInt64Milliseconds(horizon_))});
-  if (!reply.ok()) return reply.status();
-  return reply->integer == 1 ? absl::OkStatus() : PagingStateLost();
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kSave, keys, {state.SerializeAsString(), absl::StrCat(absl::ToInt64Milliseconds(horizon_))}));
+  return reply.integer == 1 ? absl::OkStatus() : PagingStateLost();
 }
 
 absl::Status PagingStore::Restore(const PagingReplay& replay, absl::Time now) {
@@ -104,10 +101,8 @@ if redis.call('GET', KEYS[1]) == 'acknowledged' then return 0 end
 redis.call('SET', KEYS[1], 'acknowledged', 'PX', ARGV[1])
 return 1
 )lua");
-  absl::StatusOr<RedisReply> reply = redis_->Eval(kAcknowledge, {redis_keys::PageStopped(case_id, page_id)},
-                                                  {absl::StrCat(absl::ToInt64Milliseconds(horizon_))});
-  if (!reply.ok()) return reply.status();
-  return reply->integer == 1;
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kAcknowledge, {redis_keys::PageStopped(case_id, page_id)}, {absl::StrCat(absl::ToInt64Milliseconds(horizon_))}));
+  return reply.integer == 1;
 }
 
 absl::Status PagingStore::ClearStopped(const std::string& case_id, const std::string& page_id) {

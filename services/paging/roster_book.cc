@@ -11,6 +11,7 @@
 #include "services/paging/paging_keys.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/paging/page_engine.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -49,9 +50,8 @@ OnCall OnCallIn(const RosterSnapshot& snapshot, const PagingConfig& config, cons
 }
 
 absl::Status RosterBook::Rebuild(const KafkaSettings& kafka) {
-  absl::StatusOr<RedisReply> exists = redis_->Command({"EXISTS", redis_keys::PagingRosters()});
-  if (!exists.ok()) return exists.status();
-  if (exists->integer == 1) return absl::OkStatus();
+  ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", redis_keys::PagingRosters()}));
+  if (exists.integer == 1) return absl::OkStatus();
   std::map<std::string, RosterChanges> latest;
   absl::Status scanned = ScanTopic(kafka, kPagingTopic, absl::Minutes(2), /*stop_at_end=*/true,
                                    [&](const ConsumedMessage& m) {
@@ -73,14 +73,13 @@ absl::Status RosterBook::Rebuild(const KafkaSettings& kafka) {
 }
 
 absl::StatusOr<RosterSnapshot> RosterBook::Snapshot() const {
-  absl::StatusOr<RedisReply> all = redis_->Command({"HGETALL", redis_keys::PagingRosters()});
-  if (!all.ok()) return all.status();
+  ASSIGN_OR_RETURN(RedisReply all, redis_->Command({"HGETALL", redis_keys::PagingRosters()}));
   RosterSnapshot snapshot;
-  for (size_t i = 0; i + 1 < all->elements.size(); i += 2) {
-    const std::string& field = all->elements[i].str;
+  for (size_t i = 0; i + 1 < all.elements.size(); i += 2) {
+    const std::string& field = all.elements[i].str;
     if (absl::StartsWith(field, "~")) continue;
     RosterChanges changes;
-    if (!changes.ParseFromString(all->elements[i + 1].str)) {
+    if (!changes.ParseFromString(all.elements[i + 1].str)) {
       return absl::DataLossError(absl::StrCat("roster changes of ", field, " are not a RosterChanges"));
     }
     snapshot.emplace(field, std::move(changes));
@@ -95,10 +94,9 @@ absl::StatusOr<ChangeRosterResponse> RosterBook::Change(const ChangeRosterReques
   if (request.changed_by().empty()) return Invalid("changed_by", "required: who makes the change");
   const absl::Time now = clock_->Now();
 
-  absl::StatusOr<RosterSnapshot> snapshot = Snapshot();
-  if (!snapshot.ok()) return snapshot.status();
+  ASSIGN_OR_RETURN(RosterSnapshot snapshot, Snapshot());
   RosterChanges changes;
-  if (auto it = snapshot->find(request.roster_id()); it != snapshot->end()) changes = it->second;
+  if (auto it = snapshot.find(request.roster_id()); it != snapshot.end()) changes = it->second;
   const int64_t from_version = changes.version();
   std::string what;
 
@@ -174,15 +172,9 @@ absl::StatusOr<ChangeRosterResponse> RosterBook::Change(const ChangeRosterReques
   changed->set_reason(request.reason());
   changed->set_change(what);
   *changed->mutable_roster() = changes;
-  absl::Status produced = producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(),
-                                                 absl::Now() + absl::Seconds(10));
-  if (!produced.ok()) return produced;
-  absl::StatusOr<RedisReply> stored =
-      redis_->Eval(kStoreIfUnchanged, {redis_keys::PagingRosters()},
-                   {roster->id, VersionField(roster->id), absl::StrCat(from_version), absl::StrCat(changes.version()),
-                    changes.SerializeAsString()});
-  if (!stored.ok()) return stored.status();
-  if (stored->integer != 1) {
+  RETURN_IF_ERROR(producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + absl::Seconds(10)));
+  ASSIGN_OR_RETURN(RedisReply stored, redis_->Eval(kStoreIfUnchanged, {redis_keys::PagingRosters()}, {roster->id, VersionField(roster->id), absl::StrCat(from_version), absl::StrCat(changes.version()), changes.SerializeAsString()}));
+  if (stored.integer != 1) {
     return absl::AbortedError(absl::StrCat("roster_id: ", roster->id, " was changed at the same time; try again"));
   }
   log::Info("paging.roster_changed",

@@ -11,6 +11,7 @@
 #include "services/timers/firing_loop.h"
 #include "services/timers/timer_grpc_service.h"
 #include "services/timers/timers_service.h"
+#include "services/common/base/status_macros.h"
 
 ABSL_FLAG(int, timer_shards, 64,
           "Timer shards per Kafka partition (Redis key pairs). Keep each shard under a few hundred live timers "
@@ -33,8 +34,7 @@ int main(int argc, char** argv) {
     const absl::Duration mark_horizon = s.flags().dedupe_horizon;
     auto* store = s.Own(std::make_unique<TimerStore>(
         s.redis(), TimerSharding{.partitions = s.flags().topics.partitions, .shards_per_partition = shards}));
-    absl::StatusOr<TimerEpoch> epoch = PrepareTimerState(s.redis(), store, s.kafka(), clock, mark_horizon);
-    if (!epoch.ok()) return epoch.status();
+    ASSIGN_OR_RETURN(TimerEpoch epoch, PrepareTimerState(s.redis(), store, s.kafka(), clock, mark_horizon));
 
     RedisClient* redis = s.redis();
     auto* loop = s.Own(std::make_unique<FiringLoop>(
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
         FiringOptions{.lease = absl::GetFlag(FLAGS_timer_lease),
                       .claim_batch = absl::GetFlag(FLAGS_timer_claim_batch),
                       .mark_horizon = mark_horizon,
-                      .check_state = [redis, epoch = *epoch] { return CheckTimerState(redis, epoch); },
+                      .check_state = [redis, epoch = epoch] { return CheckTimerState(redis, epoch); },
                       .on_state_lost =
                           [](const absl::Status& why) {
                             // Firing on would miss every timer Redis lost; a fresh start rebuilds
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
                             std::_Exit(3);
                           }}));
     auto* handler = s.Own(std::make_unique<TimerHandler>(store, loop, s.producer(), s.config(), clock, mark_horizon));
-    s.Consume({.group_id = epoch->consumer_group,
+    s.Consume({.group_id = epoch.consumer_group,
                .topics = ConsumedTopics(),
                .on_assigned = [loop](const std::vector<TopicPartitionId>& p) { loop->OnAssigned(p); },
                .on_revoked = [loop](const std::vector<TopicPartitionId>& p) { loop->OnRevoked(p); }},

@@ -7,6 +7,7 @@
 #include "services/common/base/clock.h"
 #include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::timers {
 namespace {
@@ -225,7 +226,7 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
   const std::string& case_id = event.case_id();
   if (event.has_wait_requested()) {
     const auto& w = event.wait_requested();
-    if (absl::Status s = ValidateWait(w.kind(), w.subject(), true, w.has_due_at()); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateWait(w.kind(), w.subject(), true, w.has_due_at()));
     TimerRecord r;
     r.set_timer_class(TimerClass::TIMER_CLASS_WAIT);
     r.set_case_id(case_id);
@@ -240,7 +241,7 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
   }
   if (event.has_wait_cancelled()) {
     const auto& w = event.wait_cancelled();
-    if (absl::Status s = ValidateWait(w.kind(), w.subject(), false, false); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateWait(w.kind(), w.subject(), false, false));
     plan.ops.push_back(CloseOp(TimerId(TimerClass::TIMER_CLASS_WAIT, case_id, w.kind(), w.subject()),
                                Finished(TimerClass::TIMER_CLASS_WAIT, case_id, w.kind(), w.subject(),
                                         FactTime(event), event.event_id()),

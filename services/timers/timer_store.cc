@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/kafka/kafka_partitioner.h"
 #include "services/timers/timer_keys.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::timers {
 namespace {
@@ -213,12 +214,11 @@ absl::StatusOr<std::vector<std::optional<StoredTimer>>> TimerStore::Get(const Ti
   std::vector<std::string> args = {"HMGET", Keys(shard)[1]};
   args.insert(args.end(), ids.begin(), ids.end());
   absl::StatusOr<RedisReply> r = redis_->Command(std::move(args), deadline);
-  if (absl::Status s = ExpectArray(r, ids.size()); !s.ok()) return s;
+  RETURN_IF_ERROR(ExpectArray(r, ids.size()));
   std::vector<std::optional<StoredTimer>> out;
   for (size_t i = 0; i < ids.size(); ++i) {
-    absl::StatusOr<std::optional<StoredTimer>> t = ParseValue(r->elements[i], ids[i]);
-    if (!t.ok()) return t.status();
-    out.push_back(*std::move(t));
+    ASSIGN_OR_RETURN(std::optional<StoredTimer> t, ParseValue(r->elements[i], ids[i]));
+    out.push_back(std::move(t));
   }
   return out;
 }
@@ -236,14 +236,13 @@ absl::StatusOr<std::vector<std::pair<std::string, StoredTimer>>> TimerStore::Soo
          before == absl::InfiniteFuture() ? std::string("+inf") : absl::StrCat("(", absl::ToUnixMillis(before)), "LIMIT",
          absl::StrCat(offset), absl::StrCat(page)},
         deadline);
-    if (absl::Status s = ExpectArray(r, 0); !s.ok()) return s;
+    RETURN_IF_ERROR(ExpectArray(r, 0));
     if (r->elements.empty()) break;
     std::vector<std::string> ids;
     for (const RedisReply& e : r->elements) ids.push_back(e.str);
-    absl::StatusOr<std::vector<std::optional<StoredTimer>>> timers = Get(shard, ids, deadline);
-    if (!timers.ok()) return timers.status();
+    ASSIGN_OR_RETURN(std::vector<std::optional<StoredTimer>> timers, Get(shard, ids, deadline));
     for (size_t i = 0; i < ids.size() && static_cast<int>(out.size()) < limit; ++i) {
-      const std::optional<StoredTimer>& t = (*timers)[i];
+      const std::optional<StoredTimer>& t = timers[i];
       if (t.has_value() && IsOpen(t->state) && t->record.timer_class() == timer_class &&
           absl::FromUnixMillis(t->record.due_ms()) < before) {
         out.emplace_back(ids[i], *t);

@@ -12,6 +12,7 @@
 #include "services/common/base/log.h"
 #include "services/timers/timer_keys.h"
 #include "services/common/kafka/topic_scanner.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::timers {
 
@@ -136,26 +137,21 @@ absl::Status ReplayOwnTopic(TimerStore* store, const KafkaSettings& kafka, const
 absl::StatusOr<TimerEpoch> PrepareTimerState(RedisClient* redis, TimerStore* store, const KafkaSettings& kafka,
                                              const Clock* clock, absl::Duration mark_horizon) {
   const std::string key = redis_keys::TimersEpoch();
-  absl::StatusOr<RedisReply> current = redis->Command({"GET", key}, absl::Now() + absl::Seconds(10));
-  if (!current.ok()) return current.status();
-  if (!current->is_nil()) return ParseEpoch(current->str, store->sharding());
+  ASSIGN_OR_RETURN(RedisReply current, redis->Command({"GET", key}, absl::Now() + absl::Seconds(10)));
+  if (!current.is_nil()) return ParseEpoch(current.str, store->sharding());
 
   log::Warn("timers.rebuild_started", {{"reason", "no timer state in Redis (first start, or Redis lost its data)"}});
   const absl::Time started = absl::Now();
   int64_t applied = 0;
-  if (absl::Status s = ReplayOwnTopic(store, kafka, clock, mark_horizon, &applied); !s.ok()) return s;
+  RETURN_IF_ERROR(ReplayOwnTopic(store, kafka, clock, mark_horizon, &applied));
   // Replicas rebuilding at once each wrote the same state; the first epoch written is everyone's.
-  absl::StatusOr<RedisReply> set =
-      redis->Command({"SET", key, EpochValue(NewRandomId(), store->sharding()), "NX"}, absl::Now() + absl::Seconds(10));
-  if (!set.ok()) return set.status();
-  absl::StatusOr<RedisReply> agreed = redis->Command({"GET", key}, absl::Now() + absl::Seconds(10));
-  if (!agreed.ok()) return agreed.status();
-  if (agreed->is_nil()) return absl::UnavailableError("the timers epoch vanished while it was being written");
-  absl::StatusOr<TimerEpoch> epoch = ParseEpoch(agreed->str, store->sharding());
-  if (!epoch.ok()) return epoch.status();
-  epoch->rebuilt = true;
+  RETURN_IF_ERROR(redis->Command({"SET", key, EpochValue(NewRandomId(), store->sharding()), "NX"}, absl::Now() + absl::Seconds(10)).status());
+  ASSIGN_OR_RETURN(RedisReply agreed, redis->Command({"GET", key}, absl::Now() + absl::Seconds(10)));
+  if (agreed.is_nil()) return absl::UnavailableError("the timers epoch vanished while it was being written");
+  ASSIGN_OR_RETURN(TimerEpoch epoch, ParseEpoch(agreed.str, store->sharding()));
+  epoch.rebuilt = true;
   log::Warn("timers.rebuild_own_topic_read",
-            {{"events", static_cast<long long>(applied)}, {"epoch", epoch->id},
+            {{"events", static_cast<long long>(applied)}, {"epoch", epoch.id},
              {"seconds", static_cast<long long>(absl::ToInt64Seconds(absl::Now() - started))},
              {"next", "every other topic is replayed from the start by the new consumer group"}});
   return epoch;

@@ -25,6 +25,7 @@
 #include "services/routing/routing_rules.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::testing {
 namespace {
@@ -166,9 +167,8 @@ class IntakeRules : public ::testing::Test {
   }
 
   static absl::StatusOr<int64_t> Pttl(const std::string& key) {
-    absl::StatusOr<RedisReply> reply = redis_->Command({"PTTL", key}, absl::Now() + absl::Seconds(5));
-    if (!reply.ok()) return reply.status();
-    return reply->integer;
+    ASSIGN_OR_RETURN(RedisReply reply, redis_->Command({"PTTL", key}, absl::Now() + absl::Seconds(5)));
+    return reply.integer;
   }
 
   static StackEnv* stack_;

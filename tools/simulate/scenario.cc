@@ -13,6 +13,7 @@
 #include "absl/time/civil_time.h"
 #include "services/common/base/clock.h"
 #include "services/paging/paging_config.h"
+#include "services/common/base/status_macros.h"
 #include "yaml-cpp/yaml.h"
 
 namespace csec::simulate {
@@ -588,8 +589,7 @@ absl::StatusOr<std::string> PagingConfigWithRosterSize(const ProtocolConfig& con
   }
   if (!text.ok()) return text.status();
   const std::string name = absl::StrCat("<paging config with ", people_per_roster, " per roster>");
-  absl::StatusOr<csec::paging::PagingConfig> loaded = csec::paging::ParsePagingConfig(*text, name, config);
-  if (!loaded.ok()) return loaded.status();
+  ASSIGN_OR_RETURN(csec::paging::PagingConfig loaded, csec::paging::ParsePagingConfig(*text, name, config));
   return text;
 }
 

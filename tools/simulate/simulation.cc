@@ -36,6 +36,7 @@
 #include "services/common/kafka/topic_scanner.h"
 #include "services/common/kafka/topic_tail.h"
 #include "tests/integration/harness.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec::simulate {
 namespace {
@@ -182,11 +183,10 @@ class Simulation {
   explicit Simulation(const SimulationOptions& options) : options_(options) {}
 
   absl::StatusOr<RunFacts> Run() {
-    if (absl::Status s = StartStack(); !s.ok()) return s;
-    absl::StatusOr<std::shared_ptr<const ProtocolConfig>> config = LoadProtocolConfig(stack_.protocol_config());
-    if (!config.ok()) return config.status();
-    plans_ = PlanReferrals(**config, options_.scenario);
-    if (absl::Status s = WriteConfigs(**config); !s.ok()) return s;
+    RETURN_IF_ERROR(StartStack());
+    ASSIGN_OR_RETURN(std::shared_ptr<const ProtocolConfig> config, LoadProtocolConfig(stack_.protocol_config()));
+    plans_ = PlanReferrals(*config, options_.scenario);
+    RETURN_IF_ERROR(WriteConfigs(*config));
 
     // The clock starts once the services had time to come up: they are started with the
     // mapping, and nothing happens before the first identification anyway.
@@ -198,7 +198,7 @@ class Simulation {
     facts_.label = options_.label;
     for (const char* service : kServices) {
       ports_[service] = FreePort();
-      if (absl::Status s = StartService(service); !s.ok()) return s;
+      RETURN_IF_ERROR(StartService(service));
     }
     intake_ = v1::IntakeService::NewStub(Channel("intake"));
     paging_ = v1::PagingService::NewStub(Channel("paging"));
@@ -228,7 +228,7 @@ class Simulation {
     PrintCallSummary();
     AwaitReportedCasesRouted();
     StopServices();
-    if (absl::Status s = CollectRecords(); !s.ok()) return s;
+    RETURN_IF_ERROR(CollectRecords());
     StopEverything();
     return std::move(facts_);
   }
@@ -258,11 +258,9 @@ class Simulation {
   absl::Status WriteConfigs(const ProtocolConfig& config) {
     paging_config_ = options_.source_dir + "/deploy/config/paging.yaml";
     if (options_.people_per_roster > 0) {
-      absl::StatusOr<std::string> yaml =
-          PagingConfigWithRosterSize(config, ReadFile(paging_config_), options_.people_per_roster);
-      if (!yaml.ok()) return yaml.status();
+      ASSIGN_OR_RETURN(std::string yaml, PagingConfigWithRosterSize(config, ReadFile(paging_config_), options_.people_per_roster));
       paging_config_ = options_.work_dir + "/paging.yaml";
-      if (absl::Status s = WriteTextFile(paging_config_, *yaml); !s.ok()) return s;
+      RETURN_IF_ERROR(WriteTextFile(paging_config_, yaml));
     }
     return absl::OkStatus();
   }
@@ -281,11 +279,9 @@ class Simulation {
   }
 
   absl::Status StartService(const std::string& service) {
-    absl::StatusOr<std::unique_ptr<ServiceProcess>> process =
-        ServiceProcess::Start("csec-" + service, stack_, ServiceArgs(service), absl::Seconds(120));
-    if (!process.ok()) return process.status();
+    ASSIGN_OR_RETURN(std::unique_ptr<ServiceProcess> process, ServiceProcess::Start("csec-" + service, stack_, ServiceArgs(service), absl::Seconds(120)));
     absl::MutexLock lock(&processes_mu_);
-    processes_[service] = std::move(*process);
+    processes_[service] = std::move(process);
     return absl::OkStatus();
   }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/domain/yaml_config.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -373,7 +374,7 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
                             config->routing.standard_response_area_id);
   }
 
-  if (absl::Status status = reader.status(); !status.ok()) return status;
+  RETURN_IF_ERROR(reader.status());
   return std::shared_ptr<const ProtocolConfig>(std::move(config));
 }
 
@@ -398,10 +399,9 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> LoadProtocolConfig(const s
 
 absl::StatusOr<std::unique_ptr<ProtocolConfigStore>> ProtocolConfigStore::Create(
     std::string path) {
-  absl::StatusOr<std::shared_ptr<const ProtocolConfig>> config = LoadProtocolConfig(path);
-  if (!config.ok()) return config.status();
+  ASSIGN_OR_RETURN(std::shared_ptr<const ProtocolConfig> config, LoadProtocolConfig(path));
   return std::unique_ptr<ProtocolConfigStore>(
-      new ProtocolConfigStore(std::move(path), *std::move(config)));
+      new ProtocolConfigStore(std::move(path), std::move(config)));
 }
 
 ProtocolConfigStore::ProtocolConfigStore(std::string path,
@@ -414,10 +414,9 @@ std::shared_ptr<const ProtocolConfig> ProtocolConfigStore::Current() const {
 }
 
 absl::Status ProtocolConfigStore::Reload() {
-  absl::StatusOr<std::shared_ptr<const ProtocolConfig>> config = LoadProtocolConfig(path_);
-  if (!config.ok()) return config.status();
+  ASSIGN_OR_RETURN(std::shared_ptr<const ProtocolConfig> config, LoadProtocolConfig(path_));
   absl::MutexLock lock(&mu_);
-  current_ = *std::move(config);
+  current_ = std::move(config);
   return absl::OkStatus();
 }
 

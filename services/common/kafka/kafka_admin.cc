@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -28,10 +29,9 @@ struct AdminClient {
 };
 
 absl::Status Open(const KafkaSettings& kafka, AdminClient& client) {
-  auto conf = kafka_internal::MakeConf(kafka, {});
-  if (!conf.ok()) return conf.status();
+  ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(kafka, {}));
   std::string err;
-  client.handle.reset(RdKafka::Producer::create(conf->get(), err));
+  client.handle.reset(RdKafka::Producer::create(conf.get(), err));
   if (!client.handle) return absl::InvalidArgumentError(absl::StrCat("kafka admin client: ", err));
   client.rk = client.handle->c_ptr();
   client.queue = rd_kafka_queue_new(client.rk);
@@ -220,15 +220,14 @@ absl::Status RaiseRetention(AdminClient& client, const std::vector<std::string>&
 absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::string>& topics,
                           const TopicSettings& settings, absl::Duration timeout) {
   AdminClient client;
-  if (absl::Status s = Open(kafka, client); !s.ok()) return s;
-  absl::StatusOr<std::map<std::string, int>> existing = ExistingTopics(client, topics, timeout);
-  if (!existing.ok()) return existing.status();
+  RETURN_IF_ERROR(Open(kafka, client));
+  ASSIGN_OR_RETURN(auto existing, ExistingTopics(client, topics, timeout));
 
   std::vector<std::string> missing;
   std::vector<std::string> present;
   for (const std::string& t : topics) {
-    auto it = existing->find(t);
-    if (it == existing->end()) {
+    auto it = existing.find(t);
+    if (it == existing.end()) {
       missing.push_back(t);
     } else if (it->second >= 0 && it->second != settings.partitions) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -240,7 +239,7 @@ absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::str
   }
   if (!missing.empty()) {
     // Already there after all (metadata lagged behind another client's creation): check it too.
-    if (absl::Status s = CreateTopics(client, missing, settings, timeout, present); !s.ok()) return s;
+    RETURN_IF_ERROR(CreateTopics(client, missing, settings, timeout, present));
   }
   if (present.empty()) return absl::OkStatus();
 
@@ -267,11 +266,10 @@ absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::str
 absl::StatusOr<absl::Duration> DescribeRetention(const KafkaSettings& kafka, const std::string& topic,
                                                  absl::Duration timeout) {
   AdminClient client;
-  if (absl::Status s = Open(kafka, client); !s.ok()) return s;
-  absl::StatusOr<std::map<std::string, int64_t>> retention = Retentions(client, {topic}, timeout);
-  if (!retention.ok()) return retention.status();
-  auto it = retention->find(topic);
-  if (it == retention->end()) return absl::NotFoundError(absl::StrCat("topic ", topic, ": no retention.ms reported"));
+  RETURN_IF_ERROR(Open(kafka, client));
+  ASSIGN_OR_RETURN(auto retention, Retentions(client, {topic}, timeout));
+  auto it = retention.find(topic);
+  if (it == retention.end()) return absl::NotFoundError(absl::StrCat("topic ", topic, ": no retention.ms reported"));
   return it->second < 0 ? absl::InfiniteDuration() : absl::Milliseconds(it->second);
 }
 

@@ -20,6 +20,7 @@
 #include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
 #include "services/common/serving/metrics.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -148,13 +149,12 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         {"heartbeat.interval.ms", absl::StrCat(std::max<int64_t>(100, absl::ToInt64Milliseconds(options_.session_timeout) / 5))},
     };
     if (!options_.instance_id.empty()) props["group.instance.id"] = options_.instance_id;
-    auto conf = kafka_internal::MakeConf(options_.kafka, std::move(props));
-    if (!conf.ok()) return conf.status();
+    ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(options_.kafka, std::move(props)));
     std::string err;
-    if ((*conf)->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK) {
+    if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK) {
       return absl::InternalError(err);
     }
-    consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+    consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
     if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
     wake_queue_ = rd_kafka_queue_get_consumer(consumer_->c_ptr());
     completions_->SetWake(wake_queue_);
@@ -554,7 +554,7 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Start(const Consum
                                                                     EventProducer* dead_letters,
                                                                     AsyncMessageHandler handler) {
   auto impl = std::make_unique<Impl>(options, dead_letters, std::move(handler));
-  if (absl::Status s = impl->Init(); !s.ok()) return s;
+  RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(impl)));
 }
 

@@ -9,6 +9,7 @@
 #include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
 #include "services/common/serving/metrics.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 
@@ -37,7 +38,7 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
   }
 
   absl::Status Init(const KafkaSettings& settings) {
-    auto conf = kafka_internal::MakeConf(
+    ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(
         settings, {{"enable.idempotence", "true"},
                    {"acks", "all"},
                    // Java's partitioner (murmur2), so KafkaPartitionFor can say where a case lives.
@@ -45,13 +46,12 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
                    // A message waits this long for others to share its request: the broker's cost
                    // is per request, and on a busy machine it, not the network, sets the pace.
                    {"linger.ms", "5"},
-                   {"message.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.message_timeout))}});
-    if (!conf.ok()) return conf.status();
+                   {"message.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.message_timeout))}}));
     std::string err;
-    if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), err) != RdKafka::Conf::CONF_OK) {
+    if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), err) != RdKafka::Conf::CONF_OK) {
       return absl::InternalError(err);
     }
-    producer_.reset(RdKafka::Producer::create(conf->get(), err));
+    producer_.reset(RdKafka::Producer::create(conf.get(), err));
     if (!producer_) return absl::InvalidArgumentError(absl::StrCat("kafka producer: ", err));
     poller_ = std::thread([this] {
       while (!stopping_) producer_->poll(100);
@@ -115,7 +115,7 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
 absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaSettings& settings,
                                                                      ProducerOptions options) {
   auto impl = std::make_unique<Impl>(options);
-  if (absl::Status s = impl->Init(settings); !s.ok()) return s;
+  RETURN_IF_ERROR(impl->Init(settings));
   return std::unique_ptr<KafkaProducer>(new KafkaProducer(std::move(impl)));
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/kafka/kafka_client.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 
@@ -14,12 +15,9 @@ absl::Status ScanTopic(const KafkaSettings& settings, const std::string& topic, 
   const absl::Time deadline = absl::Now() + timeout;
   auto remaining_ms = [&] { return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()))); };
   // librdkafka wants a group id even for manual assignment; nothing is committed to it.
-  auto conf = kafka_internal::MakeConf(settings, {{"group.id", absl::StrCat("csec-scan-", absl::ToUnixNanos(absl::Now()))},
-                                                  {"enable.auto.commit", "false"},
-                                                  {"enable.partition.eof", "true"}});
-  if (!conf.ok()) return conf.status();
+  ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(settings, {{"group.id", absl::StrCat("csec-scan-", absl::ToUnixNanos(absl::Now()))}, {"enable.auto.commit", "false"}, {"enable.partition.eof", "true"}}));
   std::string err;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf->get(), err));
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
 
   std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, err));

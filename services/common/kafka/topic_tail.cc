@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -55,7 +56,7 @@ class TopicTail::Impl {
     // all (no group id, no coordinator, nothing committed). Its group consumer with a manual
     // assignment would do too, but librdkafka 2.0.x leaks a partition reference when it drops a
     // partition whose topic was deleted, and destroying the client then hangs for ever.
-    auto conf = kafka_internal::MakeConf(
+    ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(
         settings, {{"enable.auto.offset.store", "false"},
                    {"enable.partition.eof", "false"},
                    // A position the topic no longer retains: the oldest message still there.
@@ -67,10 +68,9 @@ class TopicTail::Impl {
                    {"fetch.min.bytes", "1"},
                    // Many tails may run in one process: keep each one's read-ahead small.
                    {"queued.max.messages.kbytes", "4096"},
-                   {"queued.min.messages", "1000"}});
-    if (!conf.ok()) return conf.status();
+                   {"queued.min.messages", "1000"}}));
     std::string err;
-    consumer_.reset(RdKafka::Consumer::create(conf->get(), err));
+    consumer_.reset(RdKafka::Consumer::create(conf.get(), err));
     if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
     queue_.reset(RdKafka::Queue::create(consumer_.get()));
     handle_.reset(RdKafka::Topic::create(consumer_.get(), topic_, nullptr, err));
@@ -119,7 +119,7 @@ class TopicTail::Impl {
       positions_[partition] = std::max(wanted, low);
     }
     for (const auto& [partition, offset] : positions_) {
-      if (absl::Status s = StartPartition(partition, offset); !s.ok()) return s;
+      RETURN_IF_ERROR(StartPartition(partition, offset));
     }
     next_refresh_ = absl::Now() + kMetadataRefresh;
     return absl::OkStatus();
@@ -129,7 +129,7 @@ class TopicTail::Impl {
     const absl::Time deadline = absl::Now() + timeout;
     do {
       if (absl::Now() >= next_refresh_) {
-        if (absl::Status s = RefreshPartitions(Millis(deadline - absl::Now())); !s.ok()) return s;
+        RETURN_IF_ERROR(RefreshPartitions(Millis(deadline - absl::Now())));
       }
       consumer_->poll(0);  // the client's own events (errors, logs), not its messages
       std::unique_ptr<RdKafka::Message> msg(consumer_->consume(queue_.get(), Millis(deadline - absl::Now())));
@@ -228,7 +228,7 @@ class TopicTail::Impl {
     for (int32_t partition : *partitions) {
       if (!positions_.emplace(partition, 0).second) continue;
       log::Info("kafka.tail_partition_added", {{"topic", topic_}, {"partition", partition}});
-      if (absl::Status s = StartPartition(partition, 0); !s.ok()) return s;
+      RETURN_IF_ERROR(StartPartition(partition, 0));
     }
     return absl::OkStatus();
   }
@@ -255,7 +255,7 @@ absl::StatusOr<std::unique_ptr<TopicTail>> TopicTail::Open(const KafkaSettings& 
                                                            std::optional<std::map<int32_t, int64_t>> from,
                                                            absl::Duration timeout) {
   auto impl = std::make_unique<Impl>(topic);
-  if (absl::Status s = impl->Open(settings, std::move(from), timeout); !s.ok()) return s;
+  RETURN_IF_ERROR(impl->Open(settings, std::move(from), timeout));
   return std::unique_ptr<TopicTail>(new TopicTail(std::move(impl)));
 }
 

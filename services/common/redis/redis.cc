@@ -18,6 +18,7 @@
 #include "services/common/base/host_port.h"
 #include "services/common/base/log.h"
 #include "services/common/serving/metrics.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -235,7 +236,7 @@ class RedisClient::Lane {
 absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Connect(const std::string& address, RedisOptions options) {
   std::string host;
   int port = 0;
-  if (absl::Status s = SplitHostPort(address, &host, &port); !s.ok()) return s;
+  RETURN_IF_ERROR(SplitHostPort(address, &host, &port));
   if (options.connections < 1) return absl::InvalidArgumentError("redis connections: must be at least 1");
   std::vector<std::unique_ptr<Lane>> lanes;
   for (int i = 0; i < options.connections; ++i) lanes.push_back(std::make_unique<Lane>(host, port, options));

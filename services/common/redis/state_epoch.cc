@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -14,22 +15,19 @@ constexpr absl::Duration kRedisWait = absl::Seconds(10);
 
 absl::StatusOr<StateEpoch> PrepareStateEpoch(RedisClient* redis, const std::string& key, const std::string& service,
                                              const std::function<absl::Status()>& rebuild) {
-  absl::StatusOr<RedisReply> current = redis->Command({"GET", key}, absl::Now() + kRedisWait);
-  if (!current.ok()) return current.status();
-  if (!current->is_nil()) return StateEpoch{.id = current->str, .rebuilt = false};
+  ASSIGN_OR_RETURN(RedisReply current, redis->Command({"GET", key}, absl::Now() + kRedisWait));
+  if (!current.is_nil()) return StateEpoch{.id = current.str, .rebuilt = false};
 
   log::Warn(absl::StrCat(service, ".rebuild_started"),
             {{"reason", "no state in Redis (first start, or Redis lost its data)"}, {"key", key}});
   const absl::Time started = absl::Now();
-  if (absl::Status rebuilt = rebuild(); !rebuilt.ok()) return rebuilt;
-  absl::StatusOr<RedisReply> set = redis->Command({"SET", key, NewRandomId(), "NX"}, absl::Now() + kRedisWait);
-  if (!set.ok()) return set.status();
-  absl::StatusOr<RedisReply> agreed = redis->Command({"GET", key}, absl::Now() + kRedisWait);
-  if (!agreed.ok()) return agreed.status();
-  if (agreed->is_nil()) return absl::UnavailableError(absl::StrCat(key, " vanished while it was being written"));
+  RETURN_IF_ERROR(rebuild());
+  RETURN_IF_ERROR(redis->Command({"SET", key, NewRandomId(), "NX"}, absl::Now() + kRedisWait).status());
+  ASSIGN_OR_RETURN(RedisReply agreed, redis->Command({"GET", key}, absl::Now() + kRedisWait));
+  if (agreed.is_nil()) return absl::UnavailableError(absl::StrCat(key, " vanished while it was being written"));
   log::Warn(absl::StrCat(service, ".rebuild_done"),
-            {{"epoch", agreed->str}, {"ms", static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - started))}});
-  return StateEpoch{.id = agreed->str, .rebuilt = true};
+            {{"epoch", agreed.str}, {"ms", static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - started))}});
+  return StateEpoch{.id = agreed.str, .rebuilt = true};
 }
 
 absl::Status CheckStateEpoch(RedisClient* redis, const std::string& key, const StateEpoch& epoch) {

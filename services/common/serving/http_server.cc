@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "services/common/base/host_port.h"
 #include "services/common/serving/metrics.h"
+#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -217,7 +218,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
                                                                const HttpServerOptions& options) {
   std::string host;
   int port = 0;
-  if (absl::Status s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
+  RETURN_IF_ERROR(SplitHostPort(listen, &host, &port));
   if (host.empty()) host = "0.0.0.0";
   // getaddrinfo may put ::1 first, and IPv4 clients of "localhost:port" would then find nobody.
   if (host == "localhost") host = "127.0.0.1";

@@ -104,6 +104,7 @@
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
+#include "services/common/base/status_macros.h"
 
 namespace {
 
@@ -175,12 +176,10 @@ absl::StatusOr<Plan> MakePlan(const std::map<std::string, std::string>& flags, i
     return absl::InvalidArgumentError("--protocol-config, --medical-config and --day are required");
   }
   Plan plan;
-  auto protocol = csec::LoadProtocolConfig(protocol_path);
-  if (!protocol.ok()) return protocol.status();
-  plan.protocol = *std::move(protocol);
-  auto config = csec::medical::LoadMedicalConfig(medical_path, *plan.protocol);
-  if (!config.ok()) return config.status();
-  plan.config = *std::move(config);
+  ASSIGN_OR_RETURN(auto protocol, csec::LoadProtocolConfig(protocol_path));
+  plan.protocol = std::move(protocol);
+  ASSIGN_OR_RETURN(auto config, csec::medical::LoadMedicalConfig(medical_path, *plan.protocol));
+  plan.config = std::move(config);
   std::optional<absl::CivilDay> day = csec::medical::ParseLocalDate(day_text);
   if (!day) return absl::InvalidArgumentError("--day: must be YYYY-MM-DD");
   plan.day = *day;

@@ -92,6 +92,7 @@
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
+#include "services/common/base/status_macros.h"
 
 namespace {
 
@@ -137,13 +138,11 @@ class KafkaFloor {
         !s.ok()) {
       return s;
     }
-    auto tail = csec::TopicTail::Open(csec::bench::BenchKafka(brokers_, "paging-bench-floor-reader"), kTopic, std::nullopt);
-    if (!tail.ok()) return tail.status();
-    tail_ = *std::move(tail);
-    auto producer = csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers_, "paging-bench-floor"));
-    if (!producer.ok()) return producer.status();
-    producer_ = *std::move(producer);
-    if (absl::Status s = producer_->CheckBrokers(absl::Seconds(10)); !s.ok()) return s;
+    ASSIGN_OR_RETURN(auto tail, csec::TopicTail::Open(csec::bench::BenchKafka(brokers_, "paging-bench-floor-reader"), kTopic, std::nullopt));
+    tail_ = std::move(tail);
+    ASSIGN_OR_RETURN(auto producer, csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers_, "paging-bench-floor")));
+    producer_ = std::move(producer);
+    RETURN_IF_ERROR(producer_->CheckBrokers(absl::Seconds(10)));
     reader_ = std::thread([this] { Read(); });
     writer_ = std::thread([this] { Write(); });
     return absl::OkStatus();
@@ -554,10 +553,8 @@ class TimersReader {
   explicit TimersReader(Tracker* tracker) : tracker_(tracker) {}
   ~TimersReader() { Stop(); }
   absl::Status Start(const std::string& brokers) {
-    auto tail = csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "paging-bench-timers"), csec::kTimersTopic,
-                                      std::nullopt);
-    if (!tail.ok()) return tail.status();
-    tail_ = *std::move(tail);
+    ASSIGN_OR_RETURN(auto tail, csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "paging-bench-timers"), csec::kTimersTopic, std::nullopt));
+    tail_ = std::move(tail);
     thread_ = std::thread([this] {
       while (!stop_.load()) {
         auto m = tail_->Next(absl::Milliseconds(100));

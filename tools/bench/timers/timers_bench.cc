@@ -73,6 +73,7 @@
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
+#include "services/common/base/status_macros.h"
 
 namespace {
 
@@ -155,14 +156,13 @@ class TailReader {
 
   // Assigned and positioned at the ends once this returns OK: anything produced after is read.
   absl::Status Start() {
-    auto conf = csec::kafka_internal::MakeConf(
+    ASSIGN_OR_RETURN(auto conf, csec::kafka_internal::MakeConf(
         csec::bench::BenchKafka(brokers_, "timers-bench-reader"),
         {{"group.id", absl::StrCat("timers-bench-", csec::NewRandomId())}, {"enable.auto.commit", "false"},
          // Events arrive a few at a time: don't let the broker sit on a fetch.
-         {"fetch.wait.max.ms", "10"}});
-    if (!conf.ok()) return conf.status();
+         {"fetch.wait.max.ms", "10"}}));
     std::string err;
-    consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+    consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
     if (!consumer_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", err));
     std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer_.get(), topic_, nullptr, err));
     RdKafka::Metadata* raw = nullptr;
