@@ -198,9 +198,9 @@ absl::Status Intake::KafkaReachable() const {
   return absl::UnavailableError(absl::StrCat(kafka.message(), "; nothing recorded, retry later"));
 }
 
-absl::Status Intake::Publish(const Envelope& envelope, const std::string& bytes, absl::string_view what,
+absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what,
                              absl::string_view retry_key, absl::Time deadline) {
-  absl::Status acked = producer_->Produce(kIntakeTopic, envelope.case_id(), bytes, deadline);
+  absl::Status acked = producer_->Produce(envelope, deadline);
   return acked.ok() ? acked : KafkaRefusal(acked, envelope.case_id(), what, retry_key);
 }
 
@@ -281,8 +281,8 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
 
   std::string bytes = envelope.SerializeAsString();
   producer_->ProduceAsync(
-      kIntakeTopic, case_id, bytes,
-      [this, done = std::move(done), response, fingerprint, bytes, state, envelope = std::move(envelope),
+      envelope,
+      [this, done = std::move(done), response, fingerprint, bytes, state, envelope,
        station_id = request.referral().source().station_id()](absl::Status acked) mutable {
         if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
         Accepted(state == "new" ? "new" : "republished").Increment();
@@ -329,7 +329,7 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
   std::string bytes = envelope.SerializeAsString();
-  RETURN_IF_ERROR(Publish(envelope, bytes, fact, "request_id", deadline));
+  RETURN_IF_ERROR(Publish(envelope, fact, "request_id", deadline));
   std::promise<void> marked;
   MarkPublished(reservation, fingerprint, envelope, std::move(bytes), [&marked] { marked.set_value(); });
   marked.get_future().wait();

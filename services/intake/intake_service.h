@@ -31,7 +31,7 @@
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/base/clock.h"
 #include "services/common/serving/health.h"
-#include "services/common/kafka/kafka_producer.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/common/redis/redis.h"
 #include "services/intake/case_store.h"
@@ -69,7 +69,7 @@ class Intake {
   absl::Status KafkaReachable() const;
   // Produces to csec.intake.v1 and waits for the acknowledgement until `deadline`; the error
   // tells the caller to retry with the same `retry_key` (PublishRefusal).
-  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, const std::string& bytes, absl::string_view what,
+  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, absl::string_view what,
                        absl::string_view retry_key, absl::Time deadline);
   // The report's second half, once its idempotency key is reserved (`reserved`: the script's
   // answer): seal, publish, answer.

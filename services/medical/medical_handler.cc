@@ -103,14 +103,10 @@ Envelope MedicalDesk::NewEvent(const std::string& event_id, const std::string& c
 }
 
 absl::Status MedicalDesk::ProduceAll(const Events& events, absl::Time deadline) {
-  // One case's events, one key: the idempotent producer keeps them in this order.
-  for (const Envelope& e : events) {
-    if (absl::Status acked = producer_->Produce(kMedicalTopic, e.case_id(), e.SerializeAsString(), deadline);
-        !acked.ok()) {
-      return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the medical event, nothing recorded; "
-                                                 "retry with the same request_id (",
-                                                 acked.message(), ")"));
-    }
+  if (absl::Status acked = producer_->ProduceAll(events, deadline); !acked.ok()) {
+    return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the medical event, nothing recorded; "
+                                               "retry with the same request_id (",
+                                               acked.message(), ")"));
   }
   return absl::OkStatus();
 }

@@ -23,7 +23,7 @@
 #include "csec/dispatch/v1/medical_state.pb.h"
 #include "services/common/base/clock.h"
 #include "services/common/kafka/kafka_consumer.h"
-#include "services/common/kafka/kafka_producer.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/common/base/keyed_workers.h"
 #include "services/medical/medical_config.h"
 #include "services/medical/medical_store.h"

@@ -17,6 +17,7 @@
 #include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_join.h"
 #include "services/common/serving/metrics.h"
 #include "services/paging/paging_keys.h"
 
@@ -111,43 +112,6 @@ return false
 constexpr char kProducer[] = "paging";
 // How long a try waits for Redis before the message is retried by the consumer.
 constexpr absl::Duration kRedisWait = absl::Seconds(5);
-
-// Calls `done` once, with the first failure or OK, when every part (and the setup, which holds
-// one part until Release) has finished.
-class Join : public std::enable_shared_from_this<Join> {
- public:
-  static std::shared_ptr<Join> Make(HandlerDone done) { return std::shared_ptr<Join>(new Join(std::move(done))); }
-
-  HandlerDone Part() {
-    {
-      absl::MutexLock lock(&mu_);
-      ++pending_;
-    }
-    return [self = shared_from_this()](absl::Status status) { self->Finish(std::move(status)); };
-  }
-  void Release() { Finish(absl::OkStatus()); }
-
- private:
-  explicit Join(HandlerDone done) : done_(std::move(done)) {}
-
-  void Finish(absl::Status status) {
-    HandlerDone done;
-    absl::Status result;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!status.ok() && status_.ok()) status_ = std::move(status);
-      if (--pending_ > 0) return;
-      done = std::move(done_);
-      result = status_;
-    }
-    done(std::move(result));
-  }
-
-  absl::Mutex mu_;
-  int pending_ ABSL_GUARDED_BY(mu_) = 1;  // the setup's part, until Release
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
-  HandlerDone done_;
-};
 
 // Messages started and not yet done; shared with their done callbacks, so the destructor's wait
 // never frees the mutex a callback is still unlocking.
@@ -327,7 +291,7 @@ class PageDelivery::Impl {
             done(kept.status());
             return;
           }
-          std::shared_ptr<Join> join = Join::Make(std::move(done));
+          std::shared_ptr<StatusJoin> join = StatusJoin::Make(std::move(done));
           const std::vector<ContactMethod>& contacts = source->person->contacts;
           for (int i = 0; i < static_cast<int>(contacts.size()); ++i) {
             if (contacts[i].after <= absl::ZeroDuration()) {
@@ -602,7 +566,7 @@ class PageDelivery::Impl {
   }
 
   void Produce(const Envelope& out, HandlerDone done) {
-    producer_->ProduceAsync(kPagingTopic, out.case_id(), out.SerializeAsString(), std::move(done));
+    producer_->ProduceAsync(out, std::move(done));
   }
 
   void MarkDone(const std::string& case_id, const std::string& delivery_id, absl::string_view how, HandlerDone done) {

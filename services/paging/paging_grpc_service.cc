@@ -109,7 +109,7 @@ grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext*, const csec::di
   e.mutable_page_acknowledged()->set_person_id(request->person_id());
   *e.mutable_page_acknowledged()->mutable_acknowledged_at() = ToProtoTime(now);
   absl::Status produced =
-      producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + kProduceTimeout);
+      producer_->Produce(e, absl::Now() + kProduceTimeout);
   if (!produced.ok()) {
     // Not recorded: let the caller's retry record it (deliveries resume meanwhile).
     (void)store_->ClearStopped(request->case_id(), page->page_id());
@@ -144,7 +144,7 @@ grpc::Status PagingGrpcService::Decline(grpc::ServerContext*, const csec::dispat
   *declined->mutable_declined_at() = ToProtoTime(now);
   response->set_event_id(event_id);
   return ToGrpcStatus(
-      producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + kProduceTimeout));
+      producer_->Produce(e, absl::Now() + kProduceTimeout));
 }
 
 grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext*,
@@ -179,7 +179,7 @@ grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext*,
   arrival->set_person_id(request->person_id());
   *arrival->mutable_arrived_at() = request->has_arrived_at() ? request->arrived_at() : ToProtoTime(now);
   return ToGrpcStatus(
-      producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + kProduceTimeout));
+      producer_->Produce(e, absl::Now() + kProduceTimeout));
 }
 
 grpc::Status PagingGrpcService::ListCasePages(grpc::ServerContext*,

@@ -11,7 +11,7 @@
 
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/kafka/kafka_producer.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/common/kafka/kafka_settings.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"

@@ -6,7 +6,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/domain/events.h"
 #include "services/common/base/log.h"
@@ -64,25 +63,6 @@ void PagingHandler::Handle(const Envelope& event, HandlerDone done) {
   workers_.Post(event.case_id(), [this, event, done = std::move(done)]() mutable { done(Process(event)); });
 }
 
-absl::Status PagingHandler::ProduceAll(const std::vector<Envelope>& events) {
-  if (events.empty()) return absl::OkStatus();
-  absl::BlockingCounter acked(static_cast<int>(events.size()));
-  absl::Mutex mu;
-  absl::Status first_error;
-  for (const Envelope& e : events) {
-    // One key per case on one topic: an idempotent producer keeps them in this order.
-    producer_->ProduceAsync(kPagingTopic, e.case_id(), e.SerializeAsString(), [&](absl::Status s) {
-      if (!s.ok()) {
-        absl::MutexLock lock(&mu);
-        if (first_error.ok()) first_error = s;
-      }
-      acked.DecrementCount();
-    });
-  }
-  acked.Wait();
-  return first_error;
-}
-
 absl::Status PagingHandler::Process(const Envelope& event) {
   LazyRosters rosters;
   const EngineContext context = ContextWith(&rosters);
@@ -101,14 +81,14 @@ absl::Status PagingHandler::Process(const Envelope& event) {
     }
     std::vector<Envelope> events = ShiftNoticeEvents(*roster, absl::FromUnixMillis(start_ms), context);
     RETURN_IF_ERROR(roster_failure());
-    return ProduceAll(events);
+    return producer_->ProduceAll(events);
   }
 
   ASSIGN_OR_RETURN(csec::dispatch::v1::PagingCaseState state, store_->Load(event.case_id()));
   PagingDecision decision = DecidePaging(state, event, context);
   RETURN_IF_ERROR(roster_failure());
   if (!decision.changed) return absl::OkStatus();
-  RETURN_IF_ERROR(ProduceAll(decision.events));
+  RETURN_IF_ERROR(producer_->ProduceAll(decision.events));
   CountEvents(decision.events);
   return store_->Save(event.case_id(), decision.state);
 }
@@ -121,7 +101,7 @@ absl::Status PagingHandler::RequestShiftNotices() {
     for (Envelope& e : FirstShiftNoticeWait(roster, context)) events.push_back(std::move(e));
   }
   if (rosters.has_value() && !rosters->ok()) return rosters->status();
-  return ProduceAll(events);
+  return producer_->ProduceAll(events);
 }
 
 EngineContext PagingHandler::ContextWith(LazyRosters* rosters) const {

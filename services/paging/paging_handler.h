@@ -22,7 +22,7 @@
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/base/clock.h"
 #include "services/common/kafka/kafka_consumer.h"
-#include "services/common/kafka/kafka_producer.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/common/base/keyed_workers.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/paging_config.h"
@@ -53,7 +53,6 @@ class PagingHandler {
 
   EngineContext ContextWith(LazyRosters* rosters) const;
   absl::Status Process(const csec::dispatch::v1::Envelope& event);
-  absl::Status ProduceAll(const std::vector<csec::dispatch::v1::Envelope>& events);
 
   const PagingConfig* config_;
   PagingStore* store_;

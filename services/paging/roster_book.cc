@@ -172,7 +172,7 @@ absl::StatusOr<ChangeRosterResponse> RosterBook::Change(const ChangeRosterReques
   changed->set_reason(request.reason());
   changed->set_change(what);
   *changed->mutable_roster() = changes;
-  RETURN_IF_ERROR(producer_->Produce(kPagingTopic, e.case_id(), e.SerializeAsString(), absl::Now() + absl::Seconds(10)));
+  RETURN_IF_ERROR(producer_->Produce(e, absl::Now() + absl::Seconds(10)));
   ASSIGN_OR_RETURN(RedisReply stored, redis_->Eval(kStoreIfUnchanged, {redis_keys::PagingRosters()}, {roster->id, VersionField(roster->id), absl::StrCat(from_version), absl::StrCat(changes.version()), changes.SerializeAsString()}));
   if (stored.integer != 1) {
     return absl::AbortedError(absl::StrCat("roster_id: ", roster->id, " was changed at the same time; try again"));

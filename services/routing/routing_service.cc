@@ -38,7 +38,7 @@ void RoutingHandler::Handle(const Envelope& event, HandlerDone done) {
     }
     done(std::move(acked));  // Unavailable: the consumer retries this referral, it is not dropped
   };
-  producer_->ProduceAsync(kRoutingTopic, out.case_id(), out.SerializeAsString(), std::move(logged));
+  producer_->ProduceAsync(out, std::move(logged));
 }
 
 }  // namespace csec::routing

@@ -202,7 +202,7 @@ void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, const Proto
   }
   LatenessHistogram().Observe(absl::ToDoubleSeconds(LateBy(record, now)));
   producer_->ProduceAsync(
-      kTimersTopic, event->case_id(), event->SerializeAsString(),
+      *event,
       [this, shard, id = std::move(claimed.id), event_id = event->event_id(), case_id = event->case_id(),
        timer_class = record.timer_class(), deadline = record.kind(), now,
        late_ms = absl::ToInt64Milliseconds(LateBy(record, now))](absl::Status acked) {

@@ -34,7 +34,7 @@
 #include "absl/time/time.h"
 #include "services/common/base/clock.h"
 #include "services/common/kafka/kafka_message.h"
-#include "services/common/kafka/kafka_producer.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/timers/timer_store.h"
 

@@ -44,34 +44,13 @@ void TimerHandler::Handle(const Envelope& event, HandlerDone done) {
           for (Envelope& e : EventsAfterApply((*ops)[i], applied->priors[i], now)) out.push_back(std::move(e));
         }
         if (out.empty()) return done(absl::OkStatus());
-        // Done once Kafka has every one; the first failure answers, the rest are ignored.
-        struct Join {
-          absl::Mutex mu;
-          size_t left;
-          absl::Status status;
-          HandlerDone done;
-        };
-        auto join = std::make_shared<Join>();
-        join->left = out.size();
-        join->done = std::move(done);
         for (const Envelope& e : out) {
           if (e.has_deadline_armed()) {
             log::Info("timers.deadline_armed", {{"case_id", e.case_id()}, {"deadline_id", e.deadline_armed().deadline_id()},
                                                 {"config_version", e.deadline_armed().config_version()}});
           }
-          producer_->ProduceAsync(kTimersTopic, e.case_id(), e.SerializeAsString(), [join](absl::Status s) {
-            HandlerDone finish;
-            absl::Status result;
-            {
-              absl::MutexLock lock(&join->mu);
-              if (join->status.ok() && !s.ok()) join->status = s;
-              if (--join->left > 0) return;
-              finish = std::move(join->done);
-              result = join->status;
-            }
-            finish(result);
-          });
         }
+        producer_->ProduceAllAsync(out, std::move(done));
       });
 }
 

@@ -22,7 +22,7 @@
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/base/clock.h"
 #include "services/common/kafka/kafka_consumer.h"
-#include "services/common/kafka/kafka_producer.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/common/kafka/kafka_settings.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/common/redis/redis.h"

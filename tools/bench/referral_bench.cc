@@ -90,7 +90,7 @@ class RoutedLog {
 };
 
 // KafkaConsumer wants somewhere to send messages its handler refuses; ours refuses none.
-class NoDeadLetters final : public csec::EventProducer {
+class NoDeadLetters final : public csec::MessageProducer {
  public:
   absl::Status Produce(absl::string_view, absl::string_view, absl::string_view, absl::Time) override {
     return absl::InternalError("referral_bench does not dead-letter");

@@ -7,6 +7,15 @@ namespace csec {
 
 using csec::dispatch::v1::Envelope;
 
+std::string TopicOfService(absl::string_view service) {
+  if (service == "intake") return kIntakeTopic;
+  if (service == "routing") return kRoutingTopic;
+  if (service == "paging") return kPagingTopic;
+  if (service == "medical") return kMedicalTopic;
+  if (service == "timers") return kTimersTopic;
+  return "";
+}
+
 std::vector<std::string> ProjectedTopics() {
   return {kIntakeTopic, kRoutingTopic, kPagingTopic, kMedicalTopic, kTimersTopic};
 }

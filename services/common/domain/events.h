@@ -3,7 +3,7 @@
 //
 //   Envelope e = NewEnvelope(event_id, case_id, "intake", clock.Now());
 //   *e.mutable_referral_received() = ...;
-//   producer.Produce(kIntakeTopic, e.case_id(), e.SerializeAsString());
+//   producer->Produce(e, deadline);   // EventProducer (runtime/event_producer.h): onto kIntakeTopic
 //   absl::StatusOr<Envelope> parsed = ParseEnvelope(message.payload);
 #ifndef CSEC_SERVICES_COMMON_DOMAIN_EVENTS_H_
 #define CSEC_SERVICES_COMMON_DOMAIN_EVENTS_H_
@@ -30,6 +30,10 @@ inline constexpr char kDeadLetterTopic[] = "csec.deadletter.v1";
 // The default partition count of every csec topic (--topic_partitions): one count for all, so
 // one case is on one partition number everywhere.
 inline constexpr int kTopicPartitions = 6;
+
+// The one topic each service writes ("intake" → csec.intake.v1, ...), or "" for a name that is
+// not a producing service.
+std::string TopicOfService(absl::string_view service);
 
 // Every csec topic, for creating them.
 std::vector<std::string> AllTopics();

@@ -102,7 +102,7 @@ AsyncMessageHandler FinishingInline(MessageHandler handler) {
 
 class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
  public:
-  Impl(ConsumerOptions options, EventProducer* dead_letters, AsyncMessageHandler handler)
+  Impl(ConsumerOptions options, MessageProducer* dead_letters, AsyncMessageHandler handler)
       : options_(std::move(options)),
         dead_letters_(dead_letters),
         handler_(std::move(handler)),
@@ -517,7 +517,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   }
 
   const ConsumerOptions options_;
-  EventProducer* dead_letters_;
+  MessageProducer* dead_letters_;
   AsyncMessageHandler handler_;
   ConsumerBook book_;
   std::shared_ptr<CompletionQueue> completions_;
@@ -551,7 +551,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
 };
 
 absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Start(const ConsumerOptions& options,
-                                                                    EventProducer* dead_letters,
+                                                                    MessageProducer* dead_letters,
                                                                     AsyncMessageHandler handler) {
   auto impl = std::make_unique<Impl>(options, dead_letters, std::move(handler));
   RETURN_IF_ERROR(impl->Init());

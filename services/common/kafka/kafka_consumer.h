@@ -87,7 +87,7 @@ class KafkaConsumer {
  public:
   // `dead_letters` must outlive the consumer.
   static absl::StatusOr<std::unique_ptr<KafkaConsumer>> Start(const ConsumerOptions& options,
-                                                              EventProducer* dead_letters,
+                                                              MessageProducer* dead_letters,
                                                               AsyncMessageHandler handler);
   ~KafkaConsumer();  // Stop()s
   // Stops taking messages, waits up to drain_timeout for those in hand, stores and commits their

@@ -24,11 +24,13 @@ namespace csec {
 
 using ProduceDone = absl::AnyInvocable<void(absl::Status)>;
 
-// Sends events. An interface so decision code can be tested with a recording fake; integration
+// Sends messages as bytes. Services send their events through EventProducer
+// (runtime/event_producer.h), which serialises envelopes onto the service's topic; this level is
+// for dead letters, tools and tests. An interface so a test can record what is sent; integration
 // tests always use KafkaProducer against a real broker.
-class EventProducer {
+class MessageProducer {
  public:
-  virtual ~EventProducer() = default;
+  virtual ~MessageProducer() = default;
   // Waits until the broker has the message on all in-sync replicas, failed for good, or
   // `deadline` passed: DeadlineExceeded then, and the message may still be written later.
   virtual absl::Status Produce(absl::string_view topic, absl::string_view key, absl::string_view value,
@@ -51,7 +53,7 @@ struct ProducerOptions {
 // Owns a poll thread that serves delivery reports, stopped by a flag and joined in the
 // destructor after a flush bounded by flush_timeout; what is still unacknowledged then is
 // reported failed to its waiter. Any number of threads may produce at once.
-class KafkaProducer final : public EventProducer {
+class KafkaProducer final : public MessageProducer {
  public:
   static absl::StatusOr<std::unique_ptr<KafkaProducer>> Create(const KafkaSettings& settings,
                                                                ProducerOptions options = {});

@@ -265,6 +265,8 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   }
   auto producer = KafkaProducer::Create(kafka, {.flush_timeout = flags.shutdown_flush_timeout});
   if (!producer.ok()) ExitOnStartupError("--kafka_brokers", producer.status());
+  // Declared before the context, so it outlives everything the setup owns.
+  EventProducer events(producer->get(), TopicOfService(service));
 
   ServiceContext context;
   if (flags.clock_scale != 1) {
@@ -275,7 +277,7 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   context.flags_ = flags;
   context.config_ = config->get();
   context.redis_ = redis->get();
-  context.producer_ = producer->get();
+  context.producer_ = &events;
   context.health_ = &health;
   if (absl::Status s = setup(context); !s.ok()) ExitOnStartupError(service, s);
 

@@ -33,6 +33,7 @@
 #include "services/common/kafka/kafka.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/common/redis/redis.h"
+#include "services/common/runtime/event_producer.h"
 
 namespace grpc {
 class Service;
@@ -70,7 +71,8 @@ class ServiceContext {
   KafkaSettings kafka() const { return {.brokers = flags_.kafka_brokers, .client_id = service_, .extra = {}}; }
   ProtocolConfigStore* config() const { return config_; }
   RedisClient* redis() const { return redis_; }
-  KafkaProducer* producer() const { return producer_; }
+  // The service's events, onto its own topic (TopicOfService).
+  EventProducer* producer() const { return producer_; }
   const HealthState* health() const { return health_; }
   // Protocol time: the real clock, or the scaled one of a simulation (--clock_scale).
   const Clock* clock() const { return clock_; }
@@ -114,7 +116,7 @@ class ServiceContext {
   ServiceFlags flags_;
   ProtocolConfigStore* config_ = nullptr;
   RedisClient* redis_ = nullptr;
-  KafkaProducer* producer_ = nullptr;
+  EventProducer* producer_ = nullptr;
   const HealthState* health_ = nullptr;
   std::vector<ConsumerSpec> consumers_;
   std::vector<std::pair<std::string, grpc::Service*>> services_;
