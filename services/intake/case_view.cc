@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "services/common/base/clock.h"
 #include "services/medical/medical_view.h"
+#include "services/common/domain/events.h"
 #include "services/common/domain/protocol_config.h"
 
 namespace csec::intake {
@@ -30,11 +31,6 @@ using csec::dispatch::v1::PlacementRecorded;
 using google::protobuf::Timestamp;
 
 std::tuple<int64_t, int32_t> TimeKey(const Timestamp& t) { return {t.seconds(), t.nanos()}; }
-
-// When a fact happened: its own time, or the envelope's if the fact carries none.
-absl::Time FactTime(bool has_own, const Timestamp& own, const Envelope& e) {
-  return FromProtoTime(has_own ? own : e.occurred_at());
-}
 
 // A fact with the time it happened; a vector of them is kept in event order and then
 // stable-sorted by time, so equal times keep the (deterministic) event order.
@@ -175,22 +171,22 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
         break;
       case Envelope::kArrivalRecorded: {
         const ArrivalRecorded& a = e.arrival_recorded();
-        arrivals.push_back({FactTime(a.has_arrived_at(), a.arrived_at(), e), &a});
+        arrivals.push_back({FactTime(e), &a});
         break;
       }
       case Envelope::kMdtRecorded: {
         const MdtRecorded& m = e.mdt_recorded();
-        mdts.push_back({FactTime(m.has_held_at(), m.held_at(), e), &m});
+        mdts.push_back({FactTime(e), &m});
         break;
       }
       case Envelope::kPlacementRecorded: {
         const PlacementRecorded& p = e.placement_recorded();
-        placements.push_back({FactTime(p.has_placed_at(), p.placed_at(), e), &p});
+        placements.push_back({FactTime(e), &p});
         break;
       }
       case Envelope::kMedicalExamRecorded: {
         const MedicalExamRecorded& m = e.medical_exam_recorded();
-        exams.push_back({FactTime(m.has_examined_at(), m.examined_at(), e), &m});
+        exams.push_back({FactTime(e), &m});
         // Intake and the medical service may both record the exam: as the medical service
         // does, the first completes it and a later record adds nothing to the medical story.
         if (medical.status() != csec::dispatch::v1::MEDICAL_STATUS_COMPLETED) ApplyMedical(e);
@@ -204,7 +200,7 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
         break;
       case Envelope::kCaseClosed: {
         const CaseClosed& c = e.case_closed();
-        closures.push_back({FactTime(c.has_closed_at(), c.closed_at(), e), &c});
+        closures.push_back({FactTime(e), &c});
         break;
       }
       case Envelope::kDeadlineArmed:
@@ -215,7 +211,7 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
       case Envelope::kDeadlineMet:
         if (DeadlineFacts* d = deadline(e.deadline_met().deadline_id())) {
           const csec::dispatch::v1::DeadlineMet& met = e.deadline_met();
-          const absl::Time at = FactTime(met.has_met_at(), met.met_at(), e);
+          const absl::Time at = FactTime(e);
           if (!d->met_at.has_value() || at < *d->met_at) d->met_at = at;
           NoteDueAt(*d, met.has_due_at(), met.due_at());
         }

@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/domain/events.h"
-#include "services/common/serving/grpc_server.h"
+#include "services/common/serving/grpc_call.h"
 #include "services/common/domain/identity_seal.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
@@ -412,23 +412,23 @@ absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, 
 grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::CallbackServerContext* context,
                                                                    const ReportIdentificationRequest* request,
                                                                    ReportIdentificationResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  intake_->ReportIdentification(*request, [reactor, response](absl::StatusOr<ReportIdentificationResponse> result) {
-    if (!result.ok()) return reactor->Finish(ToGrpcStatus(result.status()));
-    *response = *std::move(result);
-    reactor->Finish(grpc::Status::OK);
+  return AnswerAsync(context, "ReportIdentification", [&](const RpcCall&, RpcFinish finish) {
+    intake_->ReportIdentification(
+        *request, [response, finish = std::move(finish)](absl::StatusOr<ReportIdentificationResponse> result) mutable {
+          if (result.ok()) *response = *std::move(result);
+          finish(result.status());
+        });
   });
-  return reactor;
 }
 
-// Each fact RPC is the same adapter: call with the caller's deadline, map the status, copy the answer.
-#define CSEC_INTAKE_RPC(Method, Request, Response)                                                         \
+// Each fact RPC is the same: call with the caller's deadline, copy the answer.
+#define CSEC_INTAKE_RPC(Method, Request, Response)                                                                \
   grpc::Status IntakeGrpcService::Method(grpc::ServerContext* context, const csec::dispatch::v1::Request* request, \
-                                         csec::dispatch::v1::Response* response) {                          \
-    auto result = intake_->Method(*request, CallDeadline(context, kLongestWait));                                         \
-    if (!result.ok()) return ToGrpcStatus(result.status());                                                 \
-    *response = *std::move(result);                                                                         \
-    return grpc::Status::OK;                                                                                \
+                                         csec::dispatch::v1::Response* response) {                                 \
+    return Answer(context, #Method, [&](const RpcCall& call) -> absl::Status {                                     \
+      ASSIGN_OR_RETURN(*response, intake_->Method(*request, call.Deadline(kLongestWait)));                         \
+      return absl::OkStatus();                                                                                     \
+    });                                                                                                            \
   }
 
 CSEC_INTAKE_RPC(RecordArrival, RecordArrivalRequest, RecordFactResponse)
@@ -438,12 +438,12 @@ CSEC_INTAKE_RPC(RecordMedicalExam, RecordMedicalExamRequest, RecordFactResponse)
 CSEC_INTAKE_RPC(CloseCase, CloseCaseRequest, RecordFactResponse)
 #undef CSEC_INTAKE_RPC
 
-grpc::Status IntakeGrpcService::GetCase(grpc::ServerContext*, const csec::dispatch::v1::GetCaseRequest* request,
+grpc::Status IntakeGrpcService::GetCase(grpc::ServerContext* context, const csec::dispatch::v1::GetCaseRequest* request,
                                         csec::dispatch::v1::CaseView* response) {
-  absl::StatusOr<csec::dispatch::v1::CaseView> view = intake_->GetCase(request->case_id());
-  if (!view.ok()) return ToGrpcStatus(view.status());
-  *response = *std::move(view);
-  return grpc::Status::OK;
+  return Answer(context, "GetCase", [&](const RpcCall&) -> absl::Status {
+    ASSIGN_OR_RETURN(*response, intake_->GetCase(request->case_id()));
+    return absl::OkStatus();
+  });
 }
 
 // How often a WatchCase stream looks for a change: well under anything a person would notice.
@@ -451,21 +451,23 @@ constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 
 grpc::Status IntakeGrpcService::WatchCase(grpc::ServerContext* context, const csec::dispatch::v1::WatchCaseRequest* request,
                                           grpc::ServerWriter<csec::dispatch::v1::CaseView>* writer) {
-  int64_t sent_version = -1;
-  while (!context->IsCancelled()) {
-    // Polls the version counter in Redis: every intake replica sees every change that way,
-    // whichever replica's projector wrote it.
-    absl::StatusOr<int64_t> version = intake_->CaseVersion(request->case_id());
-    if (!version.ok()) return ToGrpcStatus(absl::UnavailableError(version.status().message()));
-    if (*version != sent_version) {
-      absl::StatusOr<csec::dispatch::v1::CaseView> view = intake_->GetCase(request->case_id());
-      if (!view.ok()) return ToGrpcStatus(view.status());
-      if (!writer->Write(*view)) break;  // the caller went away
-      sent_version = view->version();
+  return Answer(context, "WatchCase", [&](const RpcCall& call) -> absl::Status {
+    int64_t sent_version = -1;
+    while (!call.cancelled()) {
+      // Polls the version counter in Redis: every intake replica sees every change that way,
+      // whichever replica's projector wrote it.
+      absl::StatusOr<int64_t> version = intake_->CaseVersion(request->case_id());
+      if (!version.ok()) return absl::UnavailableError(version.status().message());
+      if (*version != sent_version) {
+        absl::StatusOr<csec::dispatch::v1::CaseView> view = intake_->GetCase(request->case_id());
+        if (!view.ok()) return view.status();
+        if (!writer->Write(*view)) break;  // the caller went away
+        sent_version = view->version();
+      }
+      absl::SleepFor(kWatchPollInterval);
     }
-    absl::SleepFor(kWatchPollInterval);
-  }
-  return grpc::Status::OK;
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace csec::intake

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/base/clock.h"
+#include "services/common/domain/referral_source.h"
 
 namespace csec::intake {
 namespace {
@@ -77,7 +78,6 @@ void CheckSource(const Referral& r, const ProtocolConfig& config, Problems& p) {
     return;
   }
   const auto& source = r.source();
-  const bool from_hotline = source.kind() == csec::dispatch::v1::SOURCE_KIND_HOTLINE;
   if (source.kind() == csec::dispatch::v1::SOURCE_KIND_UNSPECIFIED) {
     p.Add("referral.source.kind", "required: LAW_ENFORCEMENT, SAFE_YOUTH_ZONE or HOTLINE");
   }
@@ -104,9 +104,7 @@ void CheckSource(const Referral& r, const ProtocolConfig& config, Problems& p) {
       return;
     }
   }
-  // The hotline has no station: a referral it originates gets its standard response. Any other
-  // source is identified by its station, which routing needs.
-  if (from_hotline && source.station_id().empty()) return;
+  if (!NeedsStation(source) && source.station_id().empty()) return;
   if (!p.RequireId("referral.source.station_id", source.station_id())) return;
   // A station the config does not know is accepted: routing gives it the standard response and
   // a supervisor's review, so a referral from a station added after the config is never lost.

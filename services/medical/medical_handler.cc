@@ -203,7 +203,7 @@ absl::Status MedicalDesk::OnCaseRouted(const Envelope& event) {
   state.set_case_id(case_id);
   state.set_area_id(routed.area_id());
   for (const std::string& hub : routed.candidate_hub_ids()) state.add_candidate_hub_ids(hub);
-  *state.mutable_identified_at() = routed.has_identified_at() ? routed.identified_at() : event.occurred_at();
+  *state.mutable_identified_at() = ToProtoTime(IdentifiedAt(event));
   state.set_medical_emergency(routed.medical_emergency());
   const SlotSearch search = SearchFor(state);
   if (search.window_ends_at <= clock_->Now()) {

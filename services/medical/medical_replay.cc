@@ -6,6 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/base/clock.h"
+#include "services/common/domain/events.h"
 #include "services/medical/medical_view.h"
 
 namespace csec::medical {
@@ -18,7 +20,7 @@ void MedicalReplay::Apply(const Envelope& event, const std::string& bytes) {
   switch (event.body_case()) {
     case Envelope::kCaseRouted: {
       csec::dispatch::v1::CaseRouted routed = event.case_routed();
-      if (!routed.has_identified_at()) *routed.mutable_identified_at() = event.occurred_at();  // as the handler does
+      if (!routed.has_identified_at()) *routed.mutable_identified_at() = ToProtoTime(IdentifiedAt(event));  // as the handler does
       routed_.emplace(case_id, std::move(routed));  // the first: a re-routed case keeps its first booking
       return;
     }

@@ -1,6 +1,8 @@
 #include "services/routing/explain_service.h"
 
-#include "services/common/serving/grpc_server.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/referral_source.h"
+#include "services/common/serving/grpc_call.h"
 #include "services/common/serving/metrics.h"
 #include "services/routing/routing_rules.h"
 
@@ -12,9 +14,8 @@ using csec::dispatch::v1::ExplainResponse;
 using csec::dispatch::v1::Referral;
 
 absl::StatusOr<CaseRouted> ExplainReferral(const ProtocolConfig& config, const Referral& referral) {
-  // Intake's rule: only a referral the hotline originates may lack a station.
-  if (referral.source().station_id().empty() &&
-      referral.source().kind() != csec::dispatch::v1::SOURCE_KIND_HOTLINE) {
+  // Intake's rule, so an explanation is of a referral intake would record.
+  if (referral.source().station_id().empty() && NeedsStation(referral.source())) {
     return absl::InvalidArgumentError(
         "referral.source.station_id is required unless source.kind is HOTLINE: the rules route by the "
         "identifying station");
@@ -22,15 +23,15 @@ absl::StatusOr<CaseRouted> ExplainReferral(const ProtocolConfig& config, const R
   return DecideRoute(config, referral);
 }
 
-grpc::Status ExplainService::Explain(grpc::ServerContext* /*context*/, const ExplainRequest* request,
+grpc::Status ExplainService::Explain(grpc::ServerContext* context, const ExplainRequest* request,
                                      ExplainResponse* response) {
   static Counter& explained =
       Metrics::Get().GetCounter("csec_routing_explained_total", "Referrals explained without being recorded");
-  absl::StatusOr<CaseRouted> decision = ExplainReferral(*config_->Current(), request->referral());
-  if (!decision.ok()) return ToGrpcStatus(decision.status());
-  explained.Increment();
-  *response->mutable_decision() = *std::move(decision);
-  return grpc::Status::OK;
+  return Answer(context, "Explain", [&](const RpcCall&) -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_decision(), ExplainReferral(*config_->Current(), request->referral()));
+    explained.Increment();
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace csec::routing

@@ -16,8 +16,7 @@ void RoutingHandler::Handle(const Envelope& event, HandlerDone done) {
   csec::dispatch::v1::CaseRouted routed = DecideRoute(*config_->Current(), event.referral_received().referral());
   routed.set_referral_event_id(event.event_id());
   // T0 travels with the decision: the timers service arms the arrival deadlines from it.
-  const auto& referral = event.referral_received().referral();
-  *routed.mutable_identified_at() = referral.has_identified_at() ? referral.identified_at() : event.occurred_at();
+  *routed.mutable_identified_at() = ToProtoTime(IdentifiedAt(event));
 
   Envelope out = NewEnvelope(DeriveId("routing.case-routed", event.event_id()), event.case_id(), "routing",
                              clock_->Now());

@@ -5,7 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/base/clock.h"
-#include "services/common/serving/grpc_server.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/serving/grpc_call.h"
 
 namespace csec::timers {
 
@@ -51,44 +52,44 @@ TimerStatus ToTimerStatus(const StoredTimer& timer) {
 grpc::Status TimerGrpcService::GetCaseDeadlines(grpc::ServerContext* context,
                                                 const csec::dispatch::v1::GetCaseDeadlinesRequest* request,
                                                 csec::dispatch::v1::GetCaseDeadlinesResponse* response) {
-  if (request->case_id().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "case_id is required");
-  }
-  std::vector<std::string> ids;
-  for (const Deadline& d : config_->Current()->deadlines) {
-    if (!d.armed_by.empty()) ids.push_back(TimerId(TimerClass::TIMER_CLASS_DEADLINE, request->case_id(), d.id, ""));
-  }
-  auto timers = store_->Get(store_->ShardOf(request->case_id()), ids, CallDeadline(context, kLongestWait));
-  if (!timers.ok()) return ToGrpcStatus(timers.status());
-  for (const std::optional<StoredTimer>& t : *timers) {
-    if (t.has_value()) *response->add_deadlines() = ToTimerStatus(*t);
-  }
-  return grpc::Status::OK;
+  return Answer(context, "GetCaseDeadlines", [&](const RpcCall& call) -> absl::Status {
+    if (request->case_id().empty()) return absl::InvalidArgumentError("case_id is required");
+    std::vector<std::string> ids;
+    for (const Deadline& d : config_->Current()->deadlines) {
+      if (!d.armed_by.empty()) ids.push_back(TimerId(TimerClass::TIMER_CLASS_DEADLINE, request->case_id(), d.id, ""));
+    }
+    ASSIGN_OR_RETURN(auto timers, store_->Get(store_->ShardOf(request->case_id()), ids, call.Deadline(kLongestWait)));
+    for (const std::optional<StoredTimer>& t : timers) {
+      if (t.has_value()) *response->add_deadlines() = ToTimerStatus(*t);
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status TimerGrpcService::ListDueSoon(grpc::ServerContext* context,
                                            const csec::dispatch::v1::ListDueSoonRequest* request,
                                            csec::dispatch::v1::ListDueSoonResponse* response) {
-  if (request->limit() < 0 || request->limit() > 1000) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("limit must be between 1 and 1000 (0 means 50), got ", request->limit()));
-  }
-  const int limit = request->limit() == 0 ? 50 : request->limit();
-  const absl::Time before = request->has_due_before() ? FromProtoTime(request->due_before()) : absl::InfiniteFuture();
-  const absl::Time deadline = CallDeadline(context, kLongestWait);
-  std::vector<std::pair<std::string, StoredTimer>> all;
-  for (const TimerShard& shard : store_->AllShards()) {
-    auto soonest = store_->Soonest(shard, TimerClass::TIMER_CLASS_DEADLINE, before, limit, deadline);
-    if (!soonest.ok()) return ToGrpcStatus(soonest.status());
-    for (auto& entry : *soonest) all.push_back(std::move(entry));
-  }
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.second.record.due_ms() != b.second.record.due_ms() ? a.second.record.due_ms() < b.second.record.due_ms()
-                                                                : a.first < b.first;
+  return Answer(context, "ListDueSoon", [&](const RpcCall& call) -> absl::Status {
+    if (request->limit() < 0 || request->limit() > 1000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limit must be between 1 and 1000 (0 means 50), got ", request->limit()));
+    }
+    const int limit = request->limit() == 0 ? 50 : request->limit();
+    const absl::Time before = request->has_due_before() ? FromProtoTime(request->due_before()) : absl::InfiniteFuture();
+    const absl::Time deadline = call.Deadline(kLongestWait);
+    std::vector<std::pair<std::string, StoredTimer>> all;
+    for (const TimerShard& shard : store_->AllShards()) {
+      ASSIGN_OR_RETURN(auto soonest, store_->Soonest(shard, TimerClass::TIMER_CLASS_DEADLINE, before, limit, deadline));
+      for (auto& entry : soonest) all.push_back(std::move(entry));
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.second.record.due_ms() != b.second.record.due_ms() ? a.second.record.due_ms() < b.second.record.due_ms()
+                                                                  : a.first < b.first;
+    });
+    if (all.size() > static_cast<size_t>(limit)) all.resize(limit);
+    for (const auto& [id, timer] : all) *response->add_timers() = ToTimerStatus(timer);
+    return absl::OkStatus();
   });
-  if (all.size() > static_cast<size_t>(limit)) all.resize(limit);
-  for (const auto& [id, timer] : all) *response->add_timers() = ToTimerStatus(timer);
-  return grpc::Status::OK;
 }
 
 }  // namespace csec::timers

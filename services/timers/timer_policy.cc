@@ -79,40 +79,6 @@ bool Names(const std::vector<std::string>& selectors, const std::vector<std::str
   return false;
 }
 
-// When the fact happened: its own time, else when its event was written.
-absl::Time FactTime(const Envelope& e) {
-  const google::protobuf::Timestamp* own = nullptr;
-  switch (e.body_case()) {
-    case Envelope::kArrivalRecorded:
-      if (e.arrival_recorded().has_arrived_at()) own = &e.arrival_recorded().arrived_at();
-      break;
-    case Envelope::kMdtRecorded:
-      if (e.mdt_recorded().has_held_at()) own = &e.mdt_recorded().held_at();
-      break;
-    case Envelope::kPlacementRecorded:
-      if (e.placement_recorded().has_placed_at()) own = &e.placement_recorded().placed_at();
-      break;
-    case Envelope::kMedicalExamRecorded:
-      if (e.medical_exam_recorded().has_examined_at()) own = &e.medical_exam_recorded().examined_at();
-      break;
-    case Envelope::kCaseClosed:
-      if (e.case_closed().has_closed_at()) own = &e.case_closed().closed_at();
-      break;
-    default:
-      break;
-  }
-  return FromProtoTime(own != nullptr ? *own : e.occurred_at());
-}
-
-// The protocol's T0 as the event knows it.
-absl::Time IdentifiedAt(const Envelope& e) {
-  if (e.has_case_routed() && e.case_routed().has_identified_at()) return FromProtoTime(e.case_routed().identified_at());
-  if (e.has_referral_received() && e.referral_received().referral().has_identified_at()) {
-    return FromProtoTime(e.referral_received().referral().identified_at());
-  }
-  return FactTime(e);
-}
-
 TimerOp ArmOp(std::string id, TimerRecord record) {
   return {.kind = TimerOp::Kind::kArm, .timer_id = std::move(id), .record = std::move(record)};
 }

@@ -36,6 +36,41 @@ Envelope NewEnvelope(const std::string& event_id, const std::string& case_id, co
   return e;
 }
 
+absl::Time FactTime(const Envelope& e) {
+  const google::protobuf::Timestamp* own = nullptr;
+  switch (e.body_case()) {
+    case Envelope::kArrivalRecorded:
+      if (e.arrival_recorded().has_arrived_at()) own = &e.arrival_recorded().arrived_at();
+      break;
+    case Envelope::kMdtRecorded:
+      if (e.mdt_recorded().has_held_at()) own = &e.mdt_recorded().held_at();
+      break;
+    case Envelope::kPlacementRecorded:
+      if (e.placement_recorded().has_placed_at()) own = &e.placement_recorded().placed_at();
+      break;
+    case Envelope::kMedicalExamRecorded:
+      if (e.medical_exam_recorded().has_examined_at()) own = &e.medical_exam_recorded().examined_at();
+      break;
+    case Envelope::kCaseClosed:
+      if (e.case_closed().has_closed_at()) own = &e.case_closed().closed_at();
+      break;
+    case Envelope::kDeadlineMet:
+      if (e.deadline_met().has_met_at()) own = &e.deadline_met().met_at();
+      break;
+    default:
+      break;
+  }
+  return FromProtoTime(own != nullptr ? *own : e.occurred_at());
+}
+
+absl::Time IdentifiedAt(const Envelope& e) {
+  if (e.has_case_routed() && e.case_routed().has_identified_at()) return FromProtoTime(e.case_routed().identified_at());
+  if (e.has_referral_received() && e.referral_received().referral().has_identified_at()) {
+    return FromProtoTime(e.referral_received().referral().identified_at());
+  }
+  return FactTime(e);
+}
+
 absl::StatusOr<Envelope> ParseEnvelope(absl::string_view payload) {
   Envelope envelope;
   if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {

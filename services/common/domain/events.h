@@ -43,6 +43,14 @@ std::vector<std::string> ProjectedTopics();
 csec::dispatch::v1::Envelope NewEnvelope(const std::string& event_id, const std::string& case_id,
                                          const std::string& producer, absl::Time occurred_at);
 
+// When the fact an event reports happened: the body's own time (arrived_at, held_at, placed_at,
+// examined_at, closed_at, met_at) when it carries one, else when the event was written.
+absl::Time FactTime(const csec::dispatch::v1::Envelope& event);
+
+// The protocol's T0 as the event knows it: the referral's identified_at, or CaseRouted's copy of
+// it; an event that carries neither, FactTime.
+absl::Time IdentifiedAt(const csec::dispatch::v1::Envelope& event);
+
 // Parses a consumed message as an Envelope with an event id, a case id and a complete body (a
 // ReferralReceived carries its referral); anything else is InvalidArgument, so every consumer
 // dead-letters it with this reason and none takes half an event.

@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "csec/dispatch/v1/routing_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/serving/grpc_call.h"
 #include "services/common/serving/grpc_server.h"
 #include "services/common/serving/health.h"
 
@@ -327,6 +328,30 @@ TEST(GrpcServer, ToGrpcStatusKeepsCodeAndMessage) {
   grpc::Status status = ToGrpcStatus(absl::FailedPreconditionError("a proven adult"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(status.error_message(), "a proven adult");
+}
+
+TEST(Answer, RunsTheHandlerOnceAndMapsItsStatus) {
+  grpc::ServerContext context;
+  int runs = 0;
+  grpc::Status answered = Answer(&context, "Acknowledge", [&](const RpcCall& call) -> absl::Status {
+    ++runs;
+    EXPECT_EQ(call.method(), "Acknowledge");
+    return absl::InvalidArgumentError("case_id: required");
+  });
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(answered.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(answered.error_message(), "case_id: required");
+  EXPECT_TRUE(Answer(&context, "Acknowledge", [](const RpcCall&) { return absl::OkStatus(); }).ok());
+}
+
+TEST(Answer, ACallWithoutADeadlineWaitsAtMostTheLongestWait) {
+  grpc::ServerContext context;  // the caller set no deadline
+  (void)Answer(&context, "GetCase", [](const RpcCall& call) {
+    const absl::Time deadline = call.Deadline(absl::Seconds(15));
+    EXPECT_LE(deadline, absl::Now() + absl::Seconds(15));
+    EXPECT_GT(deadline, absl::Now() + absl::Seconds(14));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace

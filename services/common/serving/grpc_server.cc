@@ -136,15 +136,4 @@ absl::StatusOr<GrpcServer> StartGrpcServer(const std::string& listen, const std:
   return result;
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
-absl::Time CallDeadline(const grpc::ServerContext* context, absl::Duration longest) {
-  const absl::Time at_most = absl::Now() + longest;
-  const auto deadline = context->deadline();
-  if (deadline >= std::chrono::system_clock::now() + std::chrono::hours(24)) return at_most;  // none given
-  return std::min(at_most, absl::FromChrono(deadline));
-}
-
 }  // namespace csec

@@ -21,7 +21,7 @@
 // cancels calls at its shutdown deadline.
 //
 // Threads: StartGrpcServer, Shutdown and the destructor are called from the owning thread;
-// gRPC's own threads serve the calls. Also maps absl::Status to grpc::Status.
+// gRPC's own threads serve the calls. Handlers answer through grpc_call.h.
 #ifndef CSEC_SERVICES_COMMON_SERVING_GRPC_SERVER_H_
 #define CSEC_SERVICES_COMMON_SERVING_GRPC_SERVER_H_
 
@@ -71,13 +71,6 @@ struct GrpcServer {
 // InvalidArgument for a service without a name or object, Unavailable if it cannot listen.
 absl::StatusOr<GrpcServer> StartGrpcServer(const std::string& listen, const std::vector<GrpcService>& services,
                                            const HealthState* health);
-
-// absl and gRPC share the canonical code numbering; the message is kept for the caller.
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// How long a call may wait for what it needs (a lock, Kafka's acknowledgement): its own deadline,
-// but never past now + `longest` (also when the client set none).
-absl::Time CallDeadline(const grpc::ServerContext* context, absl::Duration longest);
 
 }  // namespace csec
 
