@@ -11,6 +11,7 @@ PACKAGES=(
   redis-server kcat
   openjdk-17-jre-headless maven
   curl ca-certificates procps python3
+  clang-format
 )
 
 missing=()

@@ -2,8 +2,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/intake/intake_keys.h"
 #include "services/common/base/status_macros.h"
+#include "services/intake/intake_keys.h"
 
 namespace csec::intake {
 

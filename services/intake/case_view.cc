@@ -10,9 +10,9 @@
 
 #include "absl/strings/string_view.h"
 #include "services/common/base/clock.h"
-#include "services/medical/medical_view.h"
 #include "services/common/domain/events.h"
 #include "services/common/domain/protocol_config.h"
+#include "services/medical/medical_view.h"
 
 namespace csec::intake {
 namespace {
@@ -42,8 +42,7 @@ struct Timed {
 
 template <typename T>
 void SortByTime(std::vector<Timed<T>>& facts) {
-  std::stable_sort(facts.begin(), facts.end(),
-                   [](const Timed<T>& a, const Timed<T>& b) { return a.at < b.at; });
+  std::stable_sort(facts.begin(), facts.end(), [](const Timed<T>& a, const Timed<T>& b) { return a.at < b.at; });
 }
 
 // What the timers service said about one deadline of the case, gathered in event order.
@@ -113,9 +112,7 @@ std::vector<std::string> DeadlineOrder(const std::map<std::string, DeadlineFacts
 
 CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events) {
   // Another case's event has no business here; leave it out rather than mix two stories.
-  std::erase_if(events, [&](const Envelope& e) {
-    return !e.case_id().empty() && e.case_id() != case_id;
-  });
+  std::erase_if(events, [&](const Envelope& e) { return !e.case_id().empty() && e.case_id() != case_id; });
 
   // Order: occurred_at, ties broken by event id, so the view never depends on the order the
   // events were read in. The store keys events by id; a repeated id (a copy) is dropped.
@@ -233,7 +230,8 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
         page.set_role(e.page_sent().role());
         page.set_reason(e.page_sent().reason());
         page.set_attempts(std::max(page.attempts(), e.page_sent().attempt()));
-        if (page.state() == csec::dispatch::v1::PAGE_STATE_UNSPECIFIED) page.set_state(csec::dispatch::v1::PAGE_STATE_OPEN);
+        if (page.state() == csec::dispatch::v1::PAGE_STATE_UNSPECIFIED)
+          page.set_state(csec::dispatch::v1::PAGE_STATE_OPEN);
         const auto& people = page.paged_person_ids();
         if (std::find(people.begin(), people.end(), e.page_sent().person_id()) == people.end()) {
           page.add_paged_person_ids(e.page_sent().person_id());
@@ -242,26 +240,28 @@ CaseView BuildCaseView(const std::string& case_id, std::vector<Envelope> events)
       }
       case Envelope::kPageAcknowledged: {
         PageSummary& page = PageOf(e.page_acknowledged().page_id());
-        if (page.state() != csec::dispatch::v1::PAGE_STATE_CLOSED) page.set_state(csec::dispatch::v1::PAGE_STATE_ACKNOWLEDGED);
+        if (page.state() != csec::dispatch::v1::PAGE_STATE_CLOSED)
+          page.set_state(csec::dispatch::v1::PAGE_STATE_ACKNOWLEDGED);
         page.set_acknowledged_by(e.page_acknowledged().person_id());
         break;
       }
       case Envelope::kChainExhausted: {
         PageSummary& page = PageOf(e.chain_exhausted().page_id());
-        if (page.state() == csec::dispatch::v1::PAGE_STATE_OPEN) page.set_state(csec::dispatch::v1::PAGE_STATE_EXHAUSTED);
+        if (page.state() == csec::dispatch::v1::PAGE_STATE_OPEN)
+          page.set_state(csec::dispatch::v1::PAGE_STATE_EXHAUSTED);
         break;
       }
       case Envelope::kPageClosed:
         PageOf(e.page_closed().page_id()).set_state(csec::dispatch::v1::PAGE_STATE_CLOSED);
         break;
-      case Envelope::kPageDelivered:      // how a page reached someone: paging's own record
+      case Envelope::kPageDelivered:  // how a page reached someone: paging's own record
       case Envelope::kPageDeliveryFailed:
-      case Envelope::kPageDeclined:       // what followed shows as the page's next attempt
+      case Envelope::kPageDeclined:  // what followed shows as the page's next attempt
       case Envelope::kPageEscalated:
       case Envelope::kStepSkipped:
-      case Envelope::kShiftStarting:      // roster events: not about a case
+      case Envelope::kShiftStarting:  // roster events: not about a case
       case Envelope::kRosterChanged:
-      case Envelope::kHubDayChanged:      // a hub's calendar (case id "hub:<id>"): not a case's
+      case Envelope::kHubDayChanged:     // a hub's calendar (case id "hub:<id>"): not a case's
       case Envelope::kDeadlineReminder:  // a nudge before the due time: changes no state
       case Envelope::kWaitRequested:     // other services' waits are their own business
       case Envelope::kWaitCancelled:

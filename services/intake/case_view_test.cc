@@ -36,8 +36,7 @@ absl::Duration Days(int64_t n) { return absl::Hours(24 * n); }  // absl has no D
 
 constexpr char kCase[] = "case-1";
 // T0: when the officer identified the youth. The referral reaches intake a few minutes later.
-const absl::Time kT0 =
-    absl::FromCivil(absl::CivilSecond(2026, 11, 22, 3, 0, 0), absl::UTCTimeZone());
+const absl::Time kT0 = absl::FromCivil(absl::CivilSecond(2026, 11, 22, 3, 0, 0), absl::UTCTimeZone());
 const absl::Time kReported = kT0 + absl::Minutes(5);
 
 Envelope Base(const std::string& id, absl::Time occurred_at) {
@@ -123,8 +122,7 @@ Envelope Timers(const std::string& id, absl::Time occurred_at) {
 }
 
 Envelope Armed(const std::string& id, const std::string& deadline_id, absl::Time due_at,
-               const std::string& config_version = kConfigV1,
-               std::optional<absl::Time> occurred_at = std::nullopt) {
+               const std::string& config_version = kConfigV1, std::optional<absl::Time> occurred_at = std::nullopt) {
   Envelope e = Timers(id, occurred_at.value_or(kReported + absl::Seconds(3)));
   auto* a = e.mutable_deadline_armed();
   a->set_deadline_id(deadline_id);
@@ -136,8 +134,8 @@ Envelope Armed(const std::string& id, const std::string& deadline_id, absl::Time
 }
 
 // Met at `met_at`, reported at `occurred_at` (by default when it was met).
-Envelope Met(const std::string& id, const std::string& deadline_id, absl::Time due_at,
-             absl::Time met_at, std::optional<absl::Time> occurred_at = std::nullopt) {
+Envelope Met(const std::string& id, const std::string& deadline_id, absl::Time due_at, absl::Time met_at,
+             std::optional<absl::Time> occurred_at = std::nullopt) {
   Envelope e = Timers(id, occurred_at.value_or(met_at));
   auto* m = e.mutable_deadline_met();
   m->set_deadline_id(deadline_id);
@@ -147,9 +145,8 @@ Envelope Met(const std::string& id, const std::string& deadline_id, absl::Time d
   return e;
 }
 
-Envelope Missed(const std::string& id, const std::string& deadline_id, absl::Time due_at,
-                absl::Time fired_at, std::vector<std::string> escalate_to,
-                const std::string& config_version = kConfigV1) {
+Envelope Missed(const std::string& id, const std::string& deadline_id, absl::Time due_at, absl::Time fired_at,
+                std::vector<std::string> escalate_to, const std::string& config_version = kConfigV1) {
   Envelope e = Timers(id, fired_at);
   auto* m = e.mutable_deadline_missed();
   m->set_deadline_id(deadline_id);
@@ -161,8 +158,8 @@ Envelope Missed(const std::string& id, const std::string& deadline_id, absl::Tim
   return e;
 }
 
-Envelope Cancelled(const std::string& id, const std::string& deadline_id,
-                   std::optional<absl::Time> due_at, absl::Time cancelled_at) {
+Envelope Cancelled(const std::string& id, const std::string& deadline_id, std::optional<absl::Time> due_at,
+                   absl::Time cancelled_at) {
   Envelope e = Timers(id, cancelled_at);
   auto* c = e.mutable_deadline_cancelled();
   c->set_deadline_id(deadline_id);
@@ -172,8 +169,7 @@ Envelope Cancelled(const std::string& id, const std::string& deadline_id,
   return e;
 }
 
-Envelope Reminder(const std::string& id, const std::string& deadline_id, absl::Time due_at,
-                  absl::Duration before) {
+Envelope Reminder(const std::string& id, const std::string& deadline_id, absl::Time due_at, absl::Duration before) {
   Envelope e = Timers(id, due_at - before);
   auto* r = e.mutable_deadline_reminder();
   r->set_deadline_id(deadline_id);
@@ -190,8 +186,7 @@ Envelope Medical(const std::string& id, absl::Time occurred_at) {
   return e;
 }
 
-csec::dispatch::v1::MedicalAppointment Appointment(int booking, const std::string& hub,
-                                                   absl::Time starts_at) {
+csec::dispatch::v1::MedicalAppointment Appointment(int booking, const std::string& hub, absl::Time starts_at) {
   csec::dispatch::v1::MedicalAppointment a;
   a.set_appointment_id(std::string(kCase) + "-appt-" + std::to_string(booking));
   a.set_hub_id(hub);
@@ -202,9 +197,8 @@ csec::dispatch::v1::MedicalAppointment Appointment(int booking, const std::strin
   return a;
 }
 
-Envelope Scheduled(const std::string& id, absl::Time occurred_at, int booking,
-                   const std::string& hub, absl::Time starts_at, const std::string& trigger,
-                   bool emergency = false) {
+Envelope Scheduled(const std::string& id, absl::Time occurred_at, int booking, const std::string& hub,
+                   absl::Time starts_at, const std::string& trigger, bool emergency = false) {
   Envelope e = Medical(id, occurred_at);
   auto* s = e.mutable_medical_appointment_scheduled();
   *s->mutable_appointment() = Appointment(booking, hub, starts_at);
@@ -240,8 +234,8 @@ Envelope NoShow(const std::string& id, absl::Time occurred_at, const std::string
   return e;
 }
 
-Envelope AppointmentCancelled(const std::string& id, absl::Time occurred_at,
-                              const std::string& appointment_id, const std::string& hub) {
+Envelope AppointmentCancelled(const std::string& id, absl::Time occurred_at, const std::string& appointment_id,
+                              const std::string& hub) {
   Envelope e = Medical(id, occurred_at);
   auto* c = e.mutable_medical_appointment_cancelled();
   c->set_appointment_id(appointment_id);
@@ -277,9 +271,7 @@ std::vector<std::string> ArrivalPeople(const CaseView& view) {
   return people;
 }
 
-bool SameView(const CaseView& a, const CaseView& b) {
-  return google::protobuf::util::MessageDifferencer::Equals(a, b);
-}
+bool SameView(const CaseView& a, const CaseView& b) { return google::protobuf::util::MessageDifferencer::Equals(a, b); }
 
 // The one deadline of a view built from `events` (plus the referral); fails the test when the
 // view does not have exactly that one.
@@ -318,8 +310,7 @@ std::vector<Envelope> WholeStory() {
       Armed("tm-arm-mdt", "initial_mdt", kMdtDue),
       Armed("tm-arm-soda", "soda_pad_stay", kSodaDue, kConfigV1, kT0 + absl::Hours(5)),
       Met("tm-met-adv", "advocate_arrival", kAdvocateDue, kT0 + absl::Minutes(7)),
-      Met("tm-met-resp", "responder_arrival", kResponderDue, kT0 + absl::Minutes(50),
-          kT0 + absl::Hours(4)),
+      Met("tm-met-resp", "responder_arrival", kResponderDue, kT0 + absl::Minutes(50), kT0 + absl::Hours(4)),
       Met("tm-met-exam", "medical_exam", kExamDue, kT0 + absl::Hours(20)),
       Met("tm-met-mdt", "initial_mdt", kMdtDue, kT0 + Days(3)),
       Met("tm-met-soda", "soda_pad_stay", kSodaDue, kT0 + Days(4)),
@@ -348,8 +339,8 @@ TEST(CaseViewTest, AssemblesTheWholeStory) {
   EXPECT_EQ(view.medical_exam().hub_id(), "harbor-ucla");
   EXPECT_EQ(FromProtoTime(view.closed().closed_at()), kT0 + Days(6));
 
-  EXPECT_THAT(DeadlineIds(view), ElementsAre("responder_arrival", "advocate_arrival",
-                                             "medical_exam", "initial_mdt", "soda_pad_stay"));
+  EXPECT_THAT(DeadlineIds(view),
+              ElementsAre("responder_arrival", "advocate_arrival", "medical_exam", "initial_mdt", "soda_pad_stay"));
   for (const DeadlineStatus& d : view.deadlines()) {
     EXPECT_EQ(d.state(), kMet) << d.deadline_id();
     EXPECT_EQ(d.config_version(), kConfigV1) << d.deadline_id();
@@ -376,18 +367,14 @@ TEST(CaseViewTest, AnyInputOrderGivesTheSameView) {
 
   // Every permutation of a subset (all 720 of six events) and many of the whole story.
   std::vector<Envelope> six(events.begin(), events.begin() + 6);
-  std::sort(six.begin(), six.end(), [](const Envelope& a, const Envelope& b) {
-    return a.event_id() < b.event_id();
-  });
+  std::sort(six.begin(), six.end(), [](const Envelope& a, const Envelope& b) { return a.event_id() < b.event_id(); });
   const CaseView expected_six = BuildCaseView(kCase, six);
   int permutations = 0;
   do {
     ++permutations;
-    ASSERT_TRUE(SameView(BuildCaseView(kCase, six), expected_six))
-        << "permutation " << permutations;
-  } while (std::next_permutation(
-      six.begin(), six.end(),
-      [](const Envelope& a, const Envelope& b) { return a.event_id() < b.event_id(); }));
+    ASSERT_TRUE(SameView(BuildCaseView(kCase, six), expected_six)) << "permutation " << permutations;
+  } while (std::next_permutation(six.begin(), six.end(),
+                                 [](const Envelope& a, const Envelope& b) { return a.event_id() < b.event_id(); }));
   EXPECT_EQ(permutations, 720);
 
   std::reverse(events.begin(), events.end());
@@ -456,8 +443,8 @@ TEST(CaseViewDeadlineTest, MetAtOrBeforeDueIsMet) {
 
 TEST(CaseViewDeadlineTest, MetAfterDueIsMetLate) {
   const absl::Time met_at = kExamDue + absl::Seconds(1);
-  const DeadlineStatus d = OnlyDeadline({Armed("tm-arm", "medical_exam", kExamDue),
-                                         Met("tm-met", "medical_exam", kExamDue, met_at)});
+  const DeadlineStatus d =
+      OnlyDeadline({Armed("tm-arm", "medical_exam", kExamDue), Met("tm-met", "medical_exam", kExamDue, met_at)});
   EXPECT_EQ(d.state(), kMetLate);
   EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
   EXPECT_FALSE(d.has_missed_at());
@@ -467,8 +454,7 @@ TEST(CaseViewDeadlineTest, MissedShowsWhenItFiredAndWhoWasEscalatedTo) {
   const absl::Time fired_at = kResponderDue + absl::Seconds(2);
   const DeadlineStatus d = OnlyDeadline(
       {Armed("tm-arm", "responder_arrival", kResponderDue),
-       Missed("tm-missed", "responder_arrival", kResponderDue, fired_at,
-              {"ctu-supervisor", "mart-supervisor"})});
+       Missed("tm-missed", "responder_arrival", kResponderDue, fired_at, {"ctu-supervisor", "mart-supervisor"})});
   EXPECT_EQ(d.state(), kMissed);
   EXPECT_EQ(FromProtoTime(d.due_at()), kResponderDue);
   EXPECT_EQ(FromProtoTime(d.missed_at()), fired_at);
@@ -481,11 +467,11 @@ TEST(CaseViewDeadlineTest, MetOnTimeButReportedAfterTheMissIsMet) {
   // The responder arrived in time; the arrival was recorded after the timer had fired.
   const absl::Time met_at = kResponderDue - absl::Minutes(5);
   const absl::Time fired_at = kResponderDue + absl::Seconds(1);
-  const DeadlineStatus d = OnlyDeadline(
-      {Armed("tm-arm", "responder_arrival", kResponderDue),
-       Missed("tm-missed", "responder_arrival", kResponderDue, fired_at, {"ctu-supervisor"}),
-       Met("tm-met", "responder_arrival", kResponderDue, met_at,
-           /*occurred_at=*/kResponderDue + absl::Minutes(20))});
+  const DeadlineStatus d =
+      OnlyDeadline({Armed("tm-arm", "responder_arrival", kResponderDue),
+                    Missed("tm-missed", "responder_arrival", kResponderDue, fired_at, {"ctu-supervisor"}),
+                    Met("tm-met", "responder_arrival", kResponderDue, met_at,
+                        /*occurred_at=*/kResponderDue + absl::Minutes(20))});
   EXPECT_EQ(d.state(), kMet);
   EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
   EXPECT_EQ(FromProtoTime(d.missed_at()), fired_at);  // the escalation did happen
@@ -495,10 +481,10 @@ TEST(CaseViewDeadlineTest, MetOnTimeButReportedAfterTheMissIsMet) {
 TEST(CaseViewDeadlineTest, MetLateAfterTheMissIsMetLate) {
   const absl::Time fired_at = kAdvocateDue + absl::Seconds(1);
   const absl::Time met_at = kAdvocateDue + absl::Minutes(25);
-  const DeadlineStatus d = OnlyDeadline(
-      {Armed("tm-arm", "advocate_arrival", kAdvocateDue),
-       Missed("tm-missed", "advocate_arrival", kAdvocateDue, fired_at, {"advocacy-supervisor"}),
-       Met("tm-met", "advocate_arrival", kAdvocateDue, met_at)});
+  const DeadlineStatus d =
+      OnlyDeadline({Armed("tm-arm", "advocate_arrival", kAdvocateDue),
+                    Missed("tm-missed", "advocate_arrival", kAdvocateDue, fired_at, {"advocacy-supervisor"}),
+                    Met("tm-met", "advocate_arrival", kAdvocateDue, met_at)});
   EXPECT_EQ(d.state(), kMetLate);
   EXPECT_EQ(FromProtoTime(d.met_at()), met_at);
   EXPECT_EQ(FromProtoTime(d.missed_at()), fired_at);
@@ -518,24 +504,23 @@ TEST(CaseViewDeadlineTest, CancelledUnlessAlreadyMetOrMissed) {
       OnlyDeadline({armed, Met("tm-met", "medical_exam", kExamDue, closed_at - absl::Hours(1)), cancelled});
   EXPECT_EQ(met.state(), kMet);
 
-  const DeadlineStatus missed = OnlyDeadline(
-      {Armed("tm-arm", "responder_arrival", kResponderDue),
-       Missed("tm-missed", "responder_arrival", kResponderDue, kResponderDue, {"ctu-supervisor"}),
-       Cancelled("tm-cancel", "responder_arrival", kResponderDue, closed_at)});
+  const DeadlineStatus missed =
+      OnlyDeadline({Armed("tm-arm", "responder_arrival", kResponderDue),
+                    Missed("tm-missed", "responder_arrival", kResponderDue, kResponderDue, {"ctu-supervisor"}),
+                    Cancelled("tm-cancel", "responder_arrival", kResponderDue, closed_at)});
   EXPECT_EQ(missed.state(), kMissed);
 }
 
 TEST(CaseViewDeadlineTest, WithoutAnArmingTheEventStillShowsWithItsOwnDueTime) {
   // Topics are not ordered with each other, and a store can lose an event: whatever arrives
   // shows.
-  const DeadlineStatus met = OnlyDeadline(
-      {Met("tm-met", "initial_mdt", kMdtDue, kMdtDue + absl::Hours(1))});
+  const DeadlineStatus met = OnlyDeadline({Met("tm-met", "initial_mdt", kMdtDue, kMdtDue + absl::Hours(1))});
   EXPECT_EQ(met.state(), kMetLate);
   EXPECT_EQ(FromProtoTime(met.due_at()), kMdtDue);
   EXPECT_TRUE(met.config_version().empty());
 
-  const DeadlineStatus missed = OnlyDeadline(
-      {Missed("tm-missed", "initial_mdt", kMdtDue, kMdtDue, {"mart-supervisor"}, kConfigV2)});
+  const DeadlineStatus missed =
+      OnlyDeadline({Missed("tm-missed", "initial_mdt", kMdtDue, kMdtDue, {"mart-supervisor"}, kConfigV2)});
   EXPECT_EQ(missed.state(), kMissed);
   EXPECT_EQ(FromProtoTime(missed.due_at()), kMdtDue);
   EXPECT_EQ(missed.config_version(), kConfigV2);  // the miss says which config it came from
@@ -549,8 +534,8 @@ TEST(CaseViewDeadlineTest, WithoutAnArmingTheEventStillShowsWithItsOwnDueTime) {
 TEST(CaseViewDeadlineTest, TheFirstArmingWinsSoAConfigChangeMovesNoDueTime) {
   // Armed again later under another config (e.g. a replay after a reload): the first stands.
   const Envelope first = Armed("tm-arm-1", "responder_arrival", kResponderDue, kConfigV1);
-  const Envelope again = Armed("tm-arm-2", "responder_arrival", kResponderDue + absl::Hours(1),
-                               kConfigV2, kReported + absl::Hours(2));
+  const Envelope again =
+      Armed("tm-arm-2", "responder_arrival", kResponderDue + absl::Hours(1), kConfigV2, kReported + absl::Hours(2));
   for (const std::vector<Envelope>& events :
        {std::vector<Envelope>{first, again}, std::vector<Envelope>{again, first}}) {
     const DeadlineStatus d = OnlyDeadline(events);
@@ -573,29 +558,27 @@ TEST(CaseViewDeadlineTest, RemindersAndWaitsChangeNothing) {
 
   CaseView plain = BuildCaseView(kCase, {Referral(), armed});
   CaseView busy = BuildCaseView(
-      kCase, {Referral(), armed, Reminder("tm-remind", "responder_arrival", kResponderDue, absl::Minutes(15)),
-              wait, wait_fired, wait_cancelled});
+      kCase, {Referral(), armed, Reminder("tm-remind", "responder_arrival", kResponderDue, absl::Minutes(15)), wait,
+              wait_fired, wait_cancelled});
   EXPECT_EQ(busy.version(), 6);  // every event counts
   busy.set_version(plain.version());
   EXPECT_TRUE(SameView(busy, plain)) << busy.DebugString();
 
   // A reminder alone shows no deadline.
-  CaseView reminder_only = BuildCaseView(
-      kCase, {Referral(), Reminder("tm-remind", "medical_exam", kExamDue, absl::Hours(12))});
+  CaseView reminder_only =
+      BuildCaseView(kCase, {Referral(), Reminder("tm-remind", "medical_exam", kExamDue, absl::Hours(12))});
   EXPECT_EQ(reminder_only.deadlines_size(), 0);
 }
 
 TEST(CaseViewDeadlineTest, ProtocolOrderThenOtherIdsAlphabetically) {
   CaseView view = BuildCaseView(
-      kCase, {Armed("a1", "zz_local_deadline", kT0 + Days(2)),
-              Armed("a2", "page_ack_timeout", kT0 + absl::Minutes(10)),
-              Armed("a3", "soda_pad_stay", kSodaDue),
-              Missed("a4", "aa_local_deadline", kT0 + Days(1), kT0 + Days(1), {"cph-supervisor"}),
-              Armed("a5", "advocacy_case_management", kT0 + Days(90)),
-              Armed("a6", "responder_arrival", kResponderDue)});
-  EXPECT_THAT(DeadlineIds(view),
-              ElementsAre("responder_arrival", "soda_pad_stay", "advocacy_case_management",
-                          "page_ack_timeout", "aa_local_deadline", "zz_local_deadline"));
+      kCase,
+      {Armed("a1", "zz_local_deadline", kT0 + Days(2)), Armed("a2", "page_ack_timeout", kT0 + absl::Minutes(10)),
+       Armed("a3", "soda_pad_stay", kSodaDue),
+       Missed("a4", "aa_local_deadline", kT0 + Days(1), kT0 + Days(1), {"cph-supervisor"}),
+       Armed("a5", "advocacy_case_management", kT0 + Days(90)), Armed("a6", "responder_arrival", kResponderDue)});
+  EXPECT_THAT(DeadlineIds(view), ElementsAre("responder_arrival", "soda_pad_stay", "advocacy_case_management",
+                                             "page_ack_timeout", "aa_local_deadline", "zz_local_deadline"));
 }
 
 TEST(CaseViewDeadlineTest, AnyInputOrderGivesTheSameDeadlines) {
@@ -637,8 +620,8 @@ TEST(CaseViewDeadlineTest, DeadlinesShowBeforeTheReferralIsKnown) {
 TEST(CaseViewDeadlineTest, AnotherCasesDeadlineEventsAreIgnored) {
   Envelope stray_armed = Armed("tm-stray-arm", "medical_exam", kExamDue);
   stray_armed.set_case_id("case-2");
-  Envelope stray_missed = Missed("tm-stray-missed", "responder_arrival", kResponderDue,
-                                 kResponderDue, {"ctu-supervisor"});
+  Envelope stray_missed =
+      Missed("tm-stray-missed", "responder_arrival", kResponderDue, kResponderDue, {"ctu-supervisor"});
   stray_missed.set_case_id("case-2");
   CaseView view = BuildCaseView(
       kCase, {Referral(), Armed("tm-arm", "responder_arrival", kResponderDue), stray_armed, stray_missed});
@@ -657,8 +640,7 @@ TEST(CaseViewDeadlineTest, ADeadlineEventWithoutAnIdShowsNothing) {
 
 TEST(CaseViewTest, YouthIdentityIsNeverInTheView) {
   Envelope referral = Referral();
-  auto* identity =
-      referral.mutable_referral_received()->mutable_referral()->mutable_youth()->mutable_identity();
+  auto* identity = referral.mutable_referral_received()->mutable_referral()->mutable_youth()->mutable_identity();
   identity->set_given_name("Synthetic-Given");
   identity->set_family_name("Doe-Synthetic");
   identity->set_home_address("1 Synthetic Way");
@@ -738,12 +720,11 @@ TEST(CaseViewMedicalTest, NoMedicalEventsLeaveNoMedicalView) {
 TEST(CaseViewMedicalTest, ScheduledNoShowRescheduledIsTheWholeHistory) {
   const absl::Time first_at = kT0 + absl::Hours(6);
   const absl::Time second_at = kT0 + absl::Hours(30);
-  const Envelope first = Scheduled("md-1", kReported + absl::Seconds(4), 1, "hub-a", first_at,
-                                   "case_routed");
+  const Envelope first = Scheduled("md-1", kReported + absl::Seconds(4), 1, "hub-a", first_at, "case_routed");
   const std::string first_id = first.medical_appointment_scheduled().appointment().appointment_id();
   const Envelope no_show = NoShow("md-2", first_at + absl::Minutes(45), first_id, "hub-a");
-  const Envelope second = Scheduled("md-3", first_at + absl::Minutes(45) + absl::Seconds(1), 2,
-                                    "hub-b", second_at, "no_show");
+  const Envelope second =
+      Scheduled("md-3", first_at + absl::Minutes(45) + absl::Seconds(1), 2, "hub-b", second_at, "no_show");
 
   CaseView view = BuildCaseView(kCase, {Referral(), first, no_show});
   EXPECT_EQ(view.medical().status(), kMedNoShow);
@@ -778,8 +759,7 @@ TEST(CaseViewMedicalTest, ScheduledNoShowRescheduledIsTheWholeHistory) {
   view = BuildCaseView(kCase, events);
   EXPECT_EQ(view.medical().status(), kMedCompleted);
   EXPECT_EQ(view.medical_exam().hub_id(), "hub-b");
-  EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduled", "no_show", "scheduled",
-                                                "exam_recorded"));
+  EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduled", "no_show", "scheduled", "exam_recorded"));
   EXPECT_EQ(view.medical().history(3).appointment().hub_id(), "hub-b");
   EXPECT_EQ(view.medical().history(3).detail(), "at hub-b");
   EXPECT_EQ(FromProtoTime(view.medical().history(3).at()), second_at + absl::Minutes(70));
@@ -792,28 +772,26 @@ TEST(CaseViewMedicalTest, FailureShowsCauseAndWhyThenARebookingSchedules) {
   EXPECT_FALSE(view.medical().has_appointment());
   ASSERT_EQ(view.medical().history_size(), 1);
   EXPECT_EQ(view.medical().history(0).what(), "scheduling_failed");
-  EXPECT_EQ(view.medical().history(0).detail(),
-            "no_capacity: hub-a and hub-b are full until the window ends");
+  EXPECT_EQ(view.medical().history(0).detail(), "no_capacity: hub-a and hub-b are full until the window ends");
   EXPECT_FALSE(view.medical().history(0).has_appointment());
   EXPECT_EQ(FromProtoTime(view.medical().history(0).at()), kReported + absl::Seconds(4));
 
   // A coordinator opened a day: the rebooking schedules, the failure stays in the history.
-  view = BuildCaseView(kCase, {Referral(), failed,
-                               Scheduled("md-2", kT0 + absl::Hours(2), 2, "hub-a",
-                                         kT0 + absl::Hours(50), "reschedule")});
+  view = BuildCaseView(
+      kCase,
+      {Referral(), failed, Scheduled("md-2", kT0 + absl::Hours(2), 2, "hub-a", kT0 + absl::Hours(50), "reschedule")});
   EXPECT_EQ(view.medical().status(), kMedScheduled);
   EXPECT_THAT(MedicalHistory(view), ElementsAre("scheduling_failed", "scheduled"));
 }
 
 TEST(CaseViewMedicalTest, EmergencyCareFirstAndCancellation) {
-  const Envelope booked = Scheduled("md-1", kReported + absl::Seconds(4), 1, "hub-c",
-                                    kT0 + absl::Minutes(40), "case_routed", /*emergency=*/true);
+  const Envelope booked = Scheduled("md-1", kReported + absl::Seconds(4), 1, "hub-c", kT0 + absl::Minutes(40),
+                                    "case_routed", /*emergency=*/true);
   const std::string id = booked.medical_appointment_scheduled().appointment().appointment_id();
   CaseView view = BuildCaseView(kCase, {Referral(), booked});
   EXPECT_TRUE(view.medical().emergency_care_first());
 
-  view = BuildCaseView(kCase, {Referral(), booked,
-                               AppointmentCancelled("md-2", kT0 + absl::Hours(1), id, "hub-c")});
+  view = BuildCaseView(kCase, {Referral(), booked, AppointmentCancelled("md-2", kT0 + absl::Hours(1), id, "hub-c")});
   EXPECT_EQ(view.medical().status(), kMedCancelled);
   ASSERT_EQ(view.medical().history_size(), 2);
   EXPECT_EQ(view.medical().history(1).what(), "cancelled");
@@ -822,8 +800,7 @@ TEST(CaseViewMedicalTest, EmergencyCareFirstAndCancellation) {
 }
 
 TEST(CaseViewMedicalTest, TheSameExamRecordedTwiceCompletesItOnce) {
-  const Envelope booked = Scheduled("md-1", kT0 + absl::Hours(1), 1, "hub-a",
-                                    kT0 + absl::Hours(20), "case_routed");
+  const Envelope booked = Scheduled("md-1", kT0 + absl::Hours(1), 1, "hub-a", kT0 + absl::Hours(20), "case_routed");
   const std::string id = booked.medical_appointment_scheduled().appointment().appointment_id();
   Envelope by_medical = Exam("md-2", kT0 + absl::Hours(20));
   by_medical.mutable_medical_exam_recorded()->set_hub_id("hub-a");

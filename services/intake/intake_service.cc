@@ -1,25 +1,25 @@
 #include "services/intake/intake_service.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <chrono>
 #include <future>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "services/common/domain/events.h"
-#include "services/common/serving/grpc_call.h"
-#include "services/common/domain/identity_seal.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
-#include "services/common/serving/metrics.h"
-#include "services/intake/intake_keys.h"
-#include "services/common/kafka/topic_scanner.h"
-#include "services/intake/case_view.h"
-#include "services/intake/referral_validation.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
+#include "services/common/domain/identity_seal.h"
+#include "services/common/kafka/topic_scanner.h"
+#include "services/common/serving/grpc_call.h"
+#include "services/common/serving/metrics.h"
+#include "services/intake/case_view.h"
+#include "services/intake/intake_keys.h"
+#include "services/intake/referral_validation.h"
 
 namespace csec::intake {
 namespace {
@@ -41,7 +41,8 @@ std::string Fingerprint(const google::protobuf::Message& message) {
 }
 
 const std::string& ReservationTtlMs() {
-  static const std::string* ms = new std::string(absl::StrCat(absl::ToInt64Milliseconds(redis_keys::kReservationHorizon)));
+  static const std::string* ms =
+      new std::string(absl::StrCat(absl::ToInt64Milliseconds(redis_keys::kReservationHorizon)));
   return *ms;
 }
 
@@ -161,8 +162,8 @@ std::string FingerprintFact(const Envelope& envelope) {
 absl::Status StateLost(absl::string_view what, absl::string_view retry_key) {
   return absl::UnavailableError(absl::StrCat(
       "intake's state in Redis was lost (flushed, or failed over to an empty replica) and intake is restarting to "
-      "rebuild it from Kafka, so nothing was published: the ", what, " is not recorded; retry with the same ",
-      retry_key));
+      "rebuild it from Kafka, so nothing was published: the ",
+      what, " is not recorded; retry with the same ", retry_key));
 }
 
 absl::Status StoreUnavailable(const absl::Status& s, absl::string_view what, absl::string_view retry_key) {
@@ -174,20 +175,19 @@ absl::Status StoreUnavailable(const absl::Status& s, absl::string_view what, abs
 // How long a call without a deadline of its own may take: Kafka's own message timeout.
 constexpr absl::Duration kLongestWait = absl::Seconds(30);
 
-
 // What the caller hears when Kafka did not acknowledge `what` (an event of `case_id`): retry
 // with the same `retry_key`, which is safe whether or not it was written after all.
 absl::Status KafkaRefusal(const absl::Status& acked, const std::string& case_id, absl::string_view what,
                           absl::string_view retry_key) {
   log::Error("intake.kafka_unacknowledged", {{"case_id", case_id}, {"error", acked.ToString()}});
   if (absl::IsDeadlineExceeded(acked)) {
-    return Refuse(absl::DeadlineExceededError(absl::StrCat(
-        "Kafka had not acknowledged the ", what, " when the call's deadline passed; it may still be recorded: retry with the same ",
-        retry_key)));
+    return Refuse(absl::DeadlineExceededError(
+        absl::StrCat("Kafka had not acknowledged the ", what,
+                     " when the call's deadline passed; it may still be recorded: retry with the same ", retry_key)));
   }
   return Refuse(absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the ", what,
-                                                   ", so it is not recorded; retry with the same ", retry_key, " (",
-                                                   acked.message(), ")")));
+                                                    ", so it is not recorded; retry with the same ", retry_key, " (",
+                                                    acked.message(), ")")));
 }
 
 }  // namespace
@@ -198,8 +198,8 @@ absl::Status Intake::KafkaReachable() const {
   return absl::UnavailableError(absl::StrCat(kafka.message(), "; nothing recorded, retry later"));
 }
 
-absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what,
-                             absl::string_view retry_key, absl::Time deadline) {
+absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, absl::string_view retry_key,
+                             absl::Time deadline) {
   absl::Status acked = producer_->Produce(envelope, deadline);
   return acked.ok() ? acked : KafkaRefusal(acked, envelope.case_id(), what, retry_key);
 }
@@ -238,14 +238,13 @@ void Intake::ReportIdentification(const ReportIdentificationRequest& request, Re
   std::string fingerprint = fingerprints.Stored();
   std::vector<std::string> args = {fingerprints.full, RandomBytes(kCaseKeyBytes), ReservationTtlMs(),
                                    fingerprints.public_part};
-  redis_->EvalAsync(ReserveReportScript(),
-                    {redis_keys::ReportReservation(case_id), redis_keys::CaseSealingKey(case_id),
-                     redis_keys::IntakeEpoch()},
-                    args,
-                    [this, &request, response = std::move(response), fingerprint = std::move(fingerprint),
-                     done = std::move(done)](absl::StatusOr<RedisReply> reserved) mutable {
-                      PublishReport(request, std::move(response), fingerprint, std::move(reserved), std::move(done));
-                    });
+  redis_->EvalAsync(
+      ReserveReportScript(),
+      {redis_keys::ReportReservation(case_id), redis_keys::CaseSealingKey(case_id), redis_keys::IntakeEpoch()}, args,
+      [this, &request, response = std::move(response), fingerprint = std::move(fingerprint),
+       done = std::move(done)](absl::StatusOr<RedisReply> reserved) mutable {
+        PublishReport(request, std::move(response), fingerprint, std::move(reserved), std::move(done));
+      });
 }
 
 void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIdentificationResponse response,
@@ -255,8 +254,9 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
   const std::string& state = reserved->elements[0].str;
   if (state == "lost") return done(Refuse(StateLost("report", "idempotency_key")));
   if (state == "conflict") {
-    return done(Refuse(absl::AlreadyExistsError(absl::StrCat(
-        "idempotency_key: \"", request.idempotency_key(), "\" was already used for a different referral; use a new key"))));
+    return done(
+        Refuse(absl::AlreadyExistsError(absl::StrCat("idempotency_key: \"", request.idempotency_key(),
+                                                     "\" was already used for a different referral; use a new key"))));
   }
   if (state == "done") {
     Accepted("duplicate").Increment();
@@ -280,24 +280,23 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
   *received->mutable_sealed_identity() = *std::move(sealed);
 
   std::string bytes = envelope.SerializeAsString();
-  producer_->ProduceAsync(
-      envelope,
-      [this, done = std::move(done), response, fingerprint, bytes, state, envelope,
-       station_id = request.referral().source().station_id()](absl::Status acked) mutable {
-        if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
-        Accepted(state == "new" ? "new" : "republished").Increment();
-        log::Info("intake.referral_reported",
-                  {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
-        const std::string reservation = redis_keys::ReportReservation(response.case_id());
-        MarkPublished(reservation, fingerprint, envelope, std::move(bytes),
-                      [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
-      });
+  producer_->ProduceAsync(envelope, [this, done = std::move(done), response, fingerprint, bytes, state, envelope,
+                                     station_id =
+                                         request.referral().source().station_id()](absl::Status acked) mutable {
+    if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
+    Accepted(state == "new" ? "new" : "republished").Increment();
+    log::Info("intake.referral_reported",
+              {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
+    const std::string reservation = redis_keys::ReportReservation(response.case_id());
+    MarkPublished(reservation, fingerprint, envelope, std::move(bytes),
+                  [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
+  });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, const std::string& request_id,
-                                                       const std::string& case_id, absl::Status valid,
-                                                       absl::Time deadline,
-                                                       const std::function<void(Envelope&)>& set_body) {
+                                                        const std::string& case_id, absl::Status valid,
+                                                        absl::Time deadline,
+                                                        const std::function<void(Envelope&)>& set_body) {
   if (!valid.ok()) return Refuse(valid);
   if (absl::Status kafka = KafkaReachable(); !kafka.ok()) return Refuse(kafka);
   Envelope body_only;
@@ -314,8 +313,8 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
     return Refuse(absl::NotFoundError(absl::StrCat("case_id: no case \"", case_id, "\" was reported to intake")));
   }
   if (state == "conflict") {
-    return Refuse(absl::AlreadyExistsError(absl::StrCat("request_id: \"", request_id,
-                                                        "\" was already used for a different fact on this case; use a new request_id")));
+    return Refuse(absl::AlreadyExistsError(absl::StrCat(
+        "request_id: \"", request_id, "\" was already used for a different fact on this case; use a new request_id")));
   }
   FactResponse response;
   response.set_event_id(DeriveId(absl::StrCat("intake.", fact), absl::StrCat(case_id, "/", request_id)));
@@ -339,31 +338,31 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& r,
-                                                          absl::Time deadline) {
+                                                           absl::Time deadline) {
   return RecordFact("arrival", r.request_id(), r.case_id(), ValidateArrival(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_arrival_recorded() = r.arrival(); });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordMdt(const csec::dispatch::v1::RecordMdtRequest& r,
-                                                      absl::Time deadline) {
+                                                       absl::Time deadline) {
   return RecordFact("mdt", r.request_id(), r.case_id(), ValidateMdt(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_mdt_recorded() = r.mdt(); });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& r,
-                                                            absl::Time deadline) {
+                                                             absl::Time deadline) {
   return RecordFact("placement", r.request_id(), r.case_id(), ValidatePlacement(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_placement_recorded() = r.placement(); });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordMedicalExam(const csec::dispatch::v1::RecordMedicalExamRequest& r,
-                                                              absl::Time deadline) {
+                                                               absl::Time deadline) {
   return RecordFact("medical-exam", r.request_id(), r.case_id(), ValidateMedicalExam(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_medical_exam_recorded() = r.exam(); });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::CloseCase(const csec::dispatch::v1::CloseCaseRequest& r,
-                                                      absl::Time deadline) {
+                                                       absl::Time deadline) {
   return RecordFact("close", r.request_id(), r.case_id(), ValidateClose(r, clock_->Now()), deadline,
                     [&](Envelope& e) { *e.mutable_case_closed() = r.closed(); });
 }
@@ -381,37 +380,37 @@ absl::StatusOr<int64_t> Intake::CaseVersion(const std::string& case_id) { return
 absl::Status RebuildIntakeState(RedisClient* redis, const KafkaSettings& kafka, int64_t* events) {
   RedisBatch batch(redis);
   const absl::Time now = absl::Now();
-  absl::Status scanned = ScanTopic(kafka, kIntakeTopic, absl::Minutes(30), /*stop_at_end=*/true,
-                                   [&](const ConsumedMessage& m) {
-    absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
-    if (!e.ok()) return true;  // dead-lettered when it was new
-    std::string reservation, fingerprint;
-    if (e->has_referral_received()) {
-      reservation = redis_keys::ReportReservation(e->case_id());
-      // The identity went sealed: only the public fingerprint can be restored.
-      fingerprint = absl::StrCat(":", Fingerprint(e->referral_received().referral()));
-    } else if (!e->request_id().empty()) {
-      reservation = redis_keys::FactReservation(e->case_id(), Sha256Hex(e->request_id()));
-      fingerprint = FingerprintFact(*e);
-    } else {
-      return true;
-    }
-    // The horizon counts from when Kafka took the event (real time, whatever the protocol clock).
-    const absl::Duration left = redis_keys::kReservationHorizon - (now - absl::FromUnixMillis(m.timestamp_ms));
-    ++*events;
-    batch.Eval(RebuiltScript(),
-               {redis_keys::CaseEvents(e->case_id()), redis_keys::CaseVersion(e->case_id()), reservation},
-               {fingerprint, absl::StrCat(std::max<int64_t>(0, absl::ToInt64Milliseconds(left))), e->event_id(),
-                m.payload});
-    return true;
-  });
+  absl::Status scanned =
+      ScanTopic(kafka, kIntakeTopic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
+        absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
+        if (!e.ok()) return true;  // dead-lettered when it was new
+        std::string reservation, fingerprint;
+        if (e->has_referral_received()) {
+          reservation = redis_keys::ReportReservation(e->case_id());
+          // The identity went sealed: only the public fingerprint can be restored.
+          fingerprint = absl::StrCat(":", Fingerprint(e->referral_received().referral()));
+        } else if (!e->request_id().empty()) {
+          reservation = redis_keys::FactReservation(e->case_id(), Sha256Hex(e->request_id()));
+          fingerprint = FingerprintFact(*e);
+        } else {
+          return true;
+        }
+        // The horizon counts from when Kafka took the event (real time, whatever the protocol clock).
+        const absl::Duration left = redis_keys::kReservationHorizon - (now - absl::FromUnixMillis(m.timestamp_ms));
+        ++*events;
+        batch.Eval(RebuiltScript(),
+                   {redis_keys::CaseEvents(e->case_id()), redis_keys::CaseVersion(e->case_id()), reservation},
+                   {fingerprint, absl::StrCat(std::max<int64_t>(0, absl::ToInt64Milliseconds(left))), e->event_id(),
+                    m.payload});
+        return true;
+      });
   absl::Status written = batch.Wait();
   return scanned.ok() ? written : scanned;
 }
 
 grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::CallbackServerContext* context,
-                                                                   const ReportIdentificationRequest* request,
-                                                                   ReportIdentificationResponse* response) {
+                                                                  const ReportIdentificationRequest* request,
+                                                                  ReportIdentificationResponse* response) {
   return AnswerAsync(context, "ReportIdentification", [&](const RpcCall&, RpcFinish finish) {
     intake_->ReportIdentification(
         *request, [response, finish = std::move(finish)](absl::StatusOr<ReportIdentificationResponse> result) mutable {
@@ -422,7 +421,7 @@ grpc::ServerUnaryReactor* IntakeGrpcService::ReportIdentification(grpc::Callback
 }
 
 // Each fact RPC is the same: call with the caller's deadline, copy the answer.
-#define CSEC_INTAKE_RPC(Method, Request, Response)                                                                \
+#define CSEC_INTAKE_RPC(Method, Request, Response)                                                                 \
   grpc::Status IntakeGrpcService::Method(grpc::ServerContext* context, const csec::dispatch::v1::Request* request, \
                                          csec::dispatch::v1::Response* response) {                                 \
     return Answer(context, #Method, [&](const RpcCall& call) -> absl::Status {                                     \
@@ -449,7 +448,8 @@ grpc::Status IntakeGrpcService::GetCase(grpc::ServerContext* context, const csec
 // How often a WatchCase stream looks for a change: well under anything a person would notice.
 constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(200);
 
-grpc::Status IntakeGrpcService::WatchCase(grpc::ServerContext* context, const csec::dispatch::v1::WatchCaseRequest* request,
+grpc::Status IntakeGrpcService::WatchCase(grpc::ServerContext* context,
+                                          const csec::dispatch::v1::WatchCaseRequest* request,
                                           grpc::ServerWriter<csec::dispatch::v1::CaseView>* writer) {
   return Answer(context, "WatchCase", [&](const RpcCall& call) -> absl::Status {
     int64_t sent_version = -1;

@@ -30,10 +30,10 @@
 #include "absl/status/statusor.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/serving/health.h"
-#include "services/common/runtime/event_producer.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/common/redis/redis.h"
+#include "services/common/runtime/event_producer.h"
+#include "services/common/serving/health.h"
 #include "services/intake/case_store.h"
 
 namespace csec::intake {
@@ -52,7 +52,8 @@ class Intake {
   // or Kafka client thread once Kafka acknowledged it (or did not). Nothing waits meanwhile; the
   // caller's deadline is kept by gRPC. `request` must stay valid until `done` ran.
   void ReportIdentification(const csec::dispatch::v1::ReportIdentificationRequest& request, ReportDone done);
-  absl::StatusOr<FactResponse> RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& request, absl::Time deadline);
+  absl::StatusOr<FactResponse> RecordArrival(const csec::dispatch::v1::RecordArrivalRequest& request,
+                                             absl::Time deadline);
   absl::StatusOr<FactResponse> RecordMdt(const csec::dispatch::v1::RecordMdtRequest& request, absl::Time deadline);
   absl::StatusOr<FactResponse> RecordPlacement(const csec::dispatch::v1::RecordPlacementRequest& request,
                                                absl::Time deadline);

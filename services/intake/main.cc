@@ -3,12 +3,12 @@
 // SIGHUP reloads the protocol config; a bad file is refused.
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/runtime/event_handlers.h"
 #include "services/common/base/log.h"
-#include "services/intake/intake_keys.h"
-#include "services/common/runtime/service_runtime.h"
 #include "services/common/redis/state_epoch.h"
+#include "services/common/runtime/event_handlers.h"
+#include "services/common/runtime/service_runtime.h"
 #include "services/intake/case_store.h"
+#include "services/intake/intake_keys.h"
 #include "services/intake/intake_service.h"
 
 ABSL_FLAG(std::string, case_view_group, "case-view",
@@ -35,11 +35,11 @@ int main(int argc, char** argv) {
     // so no separate once-only guard is needed. Not needed for readiness: intake serves reports
     // whether or not this replica owns projector partitions.
     auto* projection = s.Own(std::make_unique<intake::CaseStore>(s.redis()));
-    s.Consume({.group_id = absl::StrCat(absl::GetFlag(FLAGS_case_view_group), "-", epoch->id), .topics = ProjectedTopics()},
-              HandleEnvelopes("case-view", [projection](const csec::dispatch::v1::Envelope& e, HandlerDone done) {
-                projection->AddAsync(e, std::move(done));
-              }),
-              /*needed_for_readiness=*/false);
+    s.Consume(
+        {.group_id = absl::StrCat(absl::GetFlag(FLAGS_case_view_group), "-", epoch->id), .topics = ProjectedTopics()},
+        HandleEnvelopes("case-view", [projection](const csec::dispatch::v1::Envelope& e,
+                                                  HandlerDone done) { projection->AddAsync(e, std::move(done)); }),
+        /*needed_for_readiness=*/false);
     auto* intake = s.Own(std::make_unique<intake::Intake>(s.producer(), s.redis(), s.config(), s.health(), s.clock()));
     s.Serve(csec::dispatch::v1::IntakeService::service_full_name(),
             s.Own(std::make_unique<intake::IntakeGrpcService>(intake)));

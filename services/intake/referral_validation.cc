@@ -88,19 +88,20 @@ void CheckSource(const Referral& r, const ProtocolConfig& config, Problems& p) {
       std::vector<absl::string_view> known;
       for (const Agency& a : config.agencies) known.push_back(a.id);
       p.Add("referral.source.agency_id",
-            absl::StrCat("\"", source.agency_id(),
-                         "\" is not an agency of the protocol configuration; expected one of: ",
-                         absl::StrJoin(known, ", ")));
+            absl::StrCat(
+                "\"", source.agency_id(),
+                "\" is not an agency of the protocol configuration; expected one of: ", absl::StrJoin(known, ", ")));
     } else if (source.kind() != csec::dispatch::v1::SOURCE_KIND_UNSPECIFIED &&
                source.kind() != SourceKindOf(agency->kind)) {
       // The kind decides whether a station is needed (HOTLINE waives it), so a kind that is not
       // the agency's is the problem to name, not the station it then seems to lack.
       p.Add("referral.source.kind",
-            absl::StrCat(csec::dispatch::v1::SourceKind_Name(source.kind()).substr(sizeof("SOURCE_KIND_") - 1),
-                         " does not match agency \"", source.agency_id(), "\", a ", AgencyKindName(agency->kind),
-                         " agency (referral.source.agency_id): use ",
-                         csec::dispatch::v1::SourceKind_Name(SourceKindOf(agency->kind)).substr(sizeof("SOURCE_KIND_") - 1),
-                         " or the agency that identified the youth"));
+            absl::StrCat(
+                csec::dispatch::v1::SourceKind_Name(source.kind()).substr(sizeof("SOURCE_KIND_") - 1),
+                " does not match agency \"", source.agency_id(), "\", a ", AgencyKindName(agency->kind),
+                " agency (referral.source.agency_id): use ",
+                csec::dispatch::v1::SourceKind_Name(SourceKindOf(agency->kind)).substr(sizeof("SOURCE_KIND_") - 1),
+                " or the agency that identified the youth"));
       return;
     }
   }
@@ -255,9 +256,7 @@ void CheckFactTime(absl::string_view field, bool has_time, const google::protobu
   }
 }
 
-absl::Status Verdict(const Problems& p) {
-  return p.empty() ? absl::OkStatus() : absl::InvalidArgumentError(p.Join());
-}
+absl::Status Verdict(const Problems& p) { return p.empty() ? absl::OkStatus() : absl::InvalidArgumentError(p.Join()); }
 
 }  // namespace
 
@@ -327,8 +326,8 @@ absl::Status ValidateReport(const ReportIdentificationRequest& request, absl::Ti
   // age, never the birth date it may come from.
   if (const int age = ProvenAge(request.referral(), config.time_zone); age >= kAdultAge) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "referral.youth: the First Responder Protocol covers minors; the referral shows the youth is at least ",
-        age, ". Refer an adult to adult victim services."));
+        "referral.youth: the First Responder Protocol covers minors; the referral shows the youth is at least ", age,
+        ". Refer an adult to adult victim services."));
   }
   return absl::OkStatus();
 }

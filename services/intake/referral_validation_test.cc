@@ -335,9 +335,8 @@ TEST(Validation, StationOfAnotherAgencyNamesBothFieldsAndIsTheOnlyProblem) {
   SetSource(r, SOURCE_KIND_LAW_ENFORCEMENT, "lapd", "lasd-compton");
   const absl::Status s = Validate(r);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(),
-            R"(referral.source.station_id: station "lasd-compton" belongs to agency "lasd", not "lapd" )"
-            "(referral.source.agency_id)");
+  EXPECT_EQ(s.message(), R"(referral.source.station_id: station "lasd-compton" belongs to agency "lasd", not "lapd" )"
+                         "(referral.source.agency_id)");
 }
 
 TEST(Validation, TurningEighteenTheDayAfterIdentificationIsAMinor) {
@@ -365,8 +364,7 @@ TEST(Validation, ALeapDayBirthdayCountsAsMarchFirstInACommonYear) {
   EXPECT_EQ(ValidateIdentifiedAt(r, absl::CivilSecond(2030, 3, 1, 0, 0, 0)).code(),
             absl::StatusCode::kFailedPrecondition);
   BornOn(r, "2014-02-29");  // no such day
-  EXPECT_EQ(ValidateIdentifiedAt(r, absl::CivilSecond(2030, 3, 1, 0, 0, 0)).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateIdentifiedAt(r, absl::CivilSecond(2030, 3, 1, 0, 0, 0)).code(), absl::StatusCode::kInvalidArgument);
   BornOn(r, "2016-02-29");
   EXPECT_TRUE(ValidateIdentifiedAt(r, absl::CivilSecond(2032, 2, 28, 12, 0, 0)).ok());  // 15
 }
@@ -389,9 +387,8 @@ TEST(Validation, AnEstimatedBirthYearIsReckonedOnTheCountysCalendar) {
 }
 
 TEST(Validation, NoMessageRepeatsTheYouthsIdentity) {
-  const std::vector<std::string> birth_dates = {
-      "01/02/2010", "2010-1-2",   "2010-02-30", "2010-02-29", "2026-11-22",
-      "1900-07-04", "2000-01-01", "2008-11-21", "2010-01-2 ", "19991231XY"};
+  const std::vector<std::string> birth_dates = {"01/02/2010", "2010-1-2",   "2010-02-30", "2010-02-29", "2026-11-22",
+                                                "1900-07-04", "2000-01-01", "2008-11-21", "2010-01-2 ", "19991231XY"};
   for (const std::string& birth_date : birth_dates) {
     ReportIdentificationRequest r = ValidRequest();
     auto* identity = r.mutable_referral()->mutable_youth()->mutable_identity();

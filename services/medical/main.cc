@@ -5,16 +5,16 @@
 // One consumer, "medical": routed cases (book), closed cases (cancel), exams recorded through
 // intake, and hub days changed (applied again from csec.medical.v1 should a call die first).
 #include "absl/flags/flag.h"
-#include "services/common/runtime/event_handlers.h"
 #include "services/common/base/log.h"
-#include "services/medical/medical_keys.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/redis/state_epoch.h"
+#include "services/common/runtime/event_handlers.h"
 #include "services/common/runtime/service_runtime.h"
 #include "services/medical/medical_config.h"
 #include "services/medical/medical_grpc_service.h"
 #include "services/medical/medical_handler.h"
+#include "services/medical/medical_keys.h"
 #include "services/medical/medical_store.h"
-#include "services/common/base/status_macros.h"
 
 ABSL_FLAG(std::string, medical_config, "deploy/config/medical.yaml",
           "The Medical Hubs' opening hours and exam length (YAML); refused at start-up if a hub of the protocol "
@@ -26,11 +26,12 @@ int main(int argc, char** argv) {
   using namespace csec::medical;
   return ServiceRuntime::Run("medical", argc, argv, [](ServiceContext& s) -> absl::Status {
     const Clock* clock = s.clock();
-    ASSIGN_OR_RETURN(MedicalConfig loaded, LoadMedicalConfig(absl::GetFlag(FLAGS_medical_config), *s.config()->Current()));
+    ASSIGN_OR_RETURN(MedicalConfig loaded,
+                     LoadMedicalConfig(absl::GetFlag(FLAGS_medical_config), *s.config()->Current()));
     const MedicalConfig* config = s.Own(std::make_unique<MedicalConfig>(std::move(loaded)));
-    log::Info("medical.config_loaded", {{"path", config->path},
-                                        {"version", config->version},
-                                        {"hubs", static_cast<int64_t>(config->hubs.size())}});
+    log::Info(
+        "medical.config_loaded",
+        {{"path", config->path}, {"version", config->version}, {"hubs", static_cast<int64_t>(config->hubs.size())}});
 
     auto* store = s.Own(std::make_unique<MedicalStore>(s.redis()));
     // Redis without the medical epoch lost the bookings and hub days (or never had them): rebuild
@@ -45,8 +46,8 @@ int main(int argc, char** argv) {
     });
     if (!epoch.ok()) return epoch.status();
     s.WatchState([redis, epoch = *epoch] { return CheckStateEpoch(redis, redis_keys::MedicalEpoch(), epoch); });
-    auto* desk = s.Own(std::make_unique<MedicalDesk>(config, store, s.producer(), clock,
-                                                     absl::GetFlag(FLAGS_medical_workers)));
+    auto* desk =
+        s.Own(std::make_unique<MedicalDesk>(config, store, s.producer(), clock, absl::GetFlag(FLAGS_medical_workers)));
     s.Consume({.group_id = "medical", .topics = {kRoutingTopic, kIntakeTopic, kMedicalTopic}},
               HandleEnvelopes("medical", [desk](const csec::dispatch::v1::Envelope& e, HandlerDone done) {
                 desk->Handle(e, std::move(done));

@@ -13,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/common/base/ids.h"
-#include "services/common/domain/yaml_config.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/domain/yaml_config.h"
 
 namespace csec::medical {
 namespace {
@@ -57,9 +57,10 @@ std::optional<std::string> ParseOpeningHours(absl::string_view text, OpeningHour
     close = ParseClock(text.substr(dash + 1));
   }
   if (!open || !close) {
-    return absl::StrCat("must be opening hours written \"HH:MM-HH:MM\" (local time, 00:00 to 24:00, "
-                        "e.g. \"08:00-17:00\") or \"closed\", got \"",
-                        text, "\"");
+    return absl::StrCat(
+        "must be opening hours written \"HH:MM-HH:MM\" (local time, 00:00 to 24:00, "
+        "e.g. \"08:00-17:00\") or \"closed\", got \"",
+        text, "\"");
   }
   if (*open >= *close) {
     return absl::StrCat("must open before it closes (\"HH:MM-HH:MM\", the same day), got \"", text, "\"");
@@ -110,10 +111,9 @@ void CheckExamFitsOwnHours(YamlMap& hours_map, const Week& week, int64_t exam_mi
     if (!week[day]) continue;
     const int length = week[day]->close_minute - week[day]->open_minute;
     if (length >= exam_minutes) continue;
-    hours_map.AddError(kWeekdayKeys[day],
-                       absl::StrCat("is open ", length, " minutes (", FormatHours(*week[day]),
-                                    "), shorter than one exam (", exam_minutes, " minutes, ", exam_source,
-                                    "): no exam fits that day"));
+    hours_map.AddError(kWeekdayKeys[day], absl::StrCat("is open ", length, " minutes (", FormatHours(*week[day]),
+                                                       "), shorter than one exam (", exam_minutes, " minutes, ",
+                                                       exam_source, "): no exam fits that day"));
   }
 }
 
@@ -165,9 +165,9 @@ void ReadHubEntry(YamlMap& map, const Defaults& defaults, HubEntry& entry) {
     for (size_t day = 0; day < defaults.week.size(); ++day) {
       const std::optional<OpeningHours>& hours = defaults.week[day];
       if (!hours || hours->close_minute - hours->open_minute >= exam_minutes) continue;
-      map.AddError("exam_minutes", absl::StrCat("(", exam_minutes, ") is longer than the default_hours for ",
-                                                kWeekdayKeys[day], " (", FormatHours(*hours),
-                                                "): no exam fits that day; give this hub its own hours"));
+      map.AddError("exam_minutes",
+                   absl::StrCat("(", exam_minutes, ") is longer than the default_hours for ", kWeekdayKeys[day], " (",
+                                FormatHours(*hours), "): no exam fits that day; give this hub its own hours"));
     }
   }
 }
@@ -280,11 +280,11 @@ absl::StatusOr<MedicalConfig> ParseMedicalConfig(absl::string_view yaml_text, ab
                                      ": it could never hold an exam; give it opening hours"));
       }
     } else if (!AnyOpen(calendar.hours) && (defaults.present || !root->Has("default_hours"))) {
-      reader.AddError("hubs", absl::StrCat("hub \"", hub.id, "\" of ", protocol_name,
-                                           " has no opening hours: it has no entry here and ",
-                                           defaults.present ? "default_hours opens no weekday"
-                                                            : "there are no default_hours",
-                                           "; add an entry for it with hours, or default_hours"));
+      reader.AddError(
+          "hubs",
+          absl::StrCat("hub \"", hub.id, "\" of ", protocol_name, " has no opening hours: it has no entry here and ",
+                       defaults.present ? "default_hours opens no weekday" : "there are no default_hours",
+                       "; add an entry for it with hours, or default_hours"));
     }
     calendar.exam_length = absl::Minutes(exam_minutes);
     config.hubs.push_back(std::move(calendar));

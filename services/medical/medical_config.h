@@ -40,7 +40,7 @@ struct HubCalendar {
   // Indexed by DayIndex (monday 0 ... sunday 6); nullopt: closed that weekday.
   std::array<std::optional<OpeningHours>, 7> hours = {};
   absl::Duration exam_length = absl::Hours(1);  // > 0; exam i of a day starts open + i * exam_length
-  int daily_capacity = 0;                        // protocol.yaml: exams a day, unless a coordinator changes a day
+  int daily_capacity = 0;                       // protocol.yaml: exams a day, unless a coordinator changes a day
   std::optional<double> latitude;
   std::optional<double> longitude;
 };
@@ -50,8 +50,8 @@ int DayIndex(absl::Weekday weekday);
 
 struct MedicalConfig {
   std::string path;
-  std::string version;  // first 12 hex digits of the SHA-256 of the file's bytes
-  absl::TimeZone time_zone;  // the protocol config's
+  std::string version;                      // first 12 hex digits of the SHA-256 of the file's bytes
+  absl::TimeZone time_zone;                 // the protocol config's
   absl::Duration window = absl::Hours(72);  // protocol.yaml deadlines.medical_exam
   absl::Duration lead_time = absl::Hours(1);
   std::vector<HubCalendar> hubs;  // one per protocol.yaml hub, in its order

@@ -1,5 +1,4 @@
 #include "services/medical/medical_config.h"
-#include "services/medical/medical_test_protocol.h"
 
 #include <memory>
 #include <string>
@@ -11,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "services/common/base/ids.h"
 #include "services/common/domain/protocol_config.h"
+#include "services/medical/medical_test_protocol.h"
 #include "services/medical/slot_choice.h"
 
 namespace csec::medical {
@@ -219,8 +219,8 @@ TEST(MedicalConfigTest, RefusesExamLongerThanTheDay) {
   EXPECT_THAT(error, Not(HasSubstr("for monday")));
   // The defaults themselves: reported once, not again for every hub using them.
   error = ErrorOf(ConfigWith("friday: \"07:30-16:00\"", "friday: \"07:30-08:15\""));
-  EXPECT_THAT(error, AllOf(HasSubstr("medical-test.yaml: key 'default_hours.friday'"),
-                           HasSubstr("shorter than one exam")));
+  EXPECT_THAT(error,
+              AllOf(HasSubstr("medical-test.yaml: key 'default_hours.friday'"), HasSubstr("shorter than one exam")));
   EXPECT_THAT(std::vector<std::string>(absl::StrSplit(error, '\n')), SizeIs(1)) << error;
 }
 
@@ -253,8 +253,8 @@ TEST(MedicalConfigTest, RefusesUnknownKeys) {
 
 TEST(MedicalConfigTest, ListsEveryProblem) {
   std::string text = ConfigWith("lead_time_minutes: 30", "lead_time_minutes: -1");
-  text = absl::StrReplaceAll(text, {{"  - id: hub-far\n", "  - id: hub-nowhere\n"},
-                                    {"wednesday: \"08:00-17:00\"", "wednesday: \"8-5\""}});
+  text = absl::StrReplaceAll(
+      text, {{"  - id: hub-far\n", "  - id: hub-nowhere\n"}, {"wednesday: \"08:00-17:00\"", "wednesday: \"8-5\""}});
   const std::string error = ErrorOf(text);
   EXPECT_THAT(std::vector<std::string>(absl::StrSplit(error, '\n')), SizeIs(3)) << error;
   EXPECT_THAT(error, AllOf(HasSubstr("key 'lead_time_minutes'"), HasSubstr("key 'hubs[1].id'"),

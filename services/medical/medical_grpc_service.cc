@@ -36,7 +36,8 @@ grpc::Status MedicalGrpcService::GetCaseMedical(grpc::ServerContext* context,
   });
 }
 
-grpc::Status MedicalGrpcService::Reschedule(grpc::ServerContext* context, const csec::dispatch::v1::RescheduleRequest* r,
+grpc::Status MedicalGrpcService::Reschedule(grpc::ServerContext* context,
+                                            const csec::dispatch::v1::RescheduleRequest* r,
                                             csec::dispatch::v1::MedicalChangeResponse* response) {
   return Answer(context, "Reschedule", [&](const RpcCall& call) -> absl::Status {
     RETURN_IF_ERROR(Required({{"case_id", &r->case_id()},
@@ -61,7 +62,8 @@ grpc::Status MedicalGrpcService::RecordNoShow(grpc::ServerContext* context,
   });
 }
 
-grpc::Status MedicalGrpcService::Cancel(grpc::ServerContext* context, const csec::dispatch::v1::CancelAppointmentRequest* r,
+grpc::Status MedicalGrpcService::Cancel(grpc::ServerContext* context,
+                                        const csec::dispatch::v1::CancelAppointmentRequest* r,
                                         csec::dispatch::v1::MedicalChangeResponse* response) {
   return Answer(context, "Cancel", [&](const RpcCall& call) -> absl::Status {
     RETURN_IF_ERROR(Required({{"case_id", &r->case_id()},

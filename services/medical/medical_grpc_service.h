@@ -27,7 +27,8 @@ class MedicalGrpcService final : public csec::dispatch::v1::MedicalHubService::S
   grpc::Status RecordExamCompleted(grpc::ServerContext* context,
                                    const csec::dispatch::v1::RecordExamCompletedRequest* request,
                                    csec::dispatch::v1::MedicalChangeResponse* response) override;
-  grpc::Status ListAvailability(grpc::ServerContext* context, const csec::dispatch::v1::ListAvailabilityRequest* request,
+  grpc::Status ListAvailability(grpc::ServerContext* context,
+                                const csec::dispatch::v1::ListAvailabilityRequest* request,
                                 csec::dispatch::v1::ListAvailabilityResponse* response) override;
   grpc::Status SetHubDay(grpc::ServerContext* context, const csec::dispatch::v1::SetHubDayRequest* request,
                          csec::dispatch::v1::SetHubDayResponse* response) override;

@@ -8,13 +8,13 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
-#include "services/medical/medical_view.h"
-#include "services/common/serving/metrics.h"
-#include "services/common/domain/protocol_config.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
+#include "services/common/domain/protocol_config.h"
+#include "services/common/serving/metrics.h"
+#include "services/medical/medical_view.h"
 
 namespace csec::medical {
 namespace {
@@ -35,7 +35,8 @@ Counter& Outcomes(absl::string_view outcome) {
 std::string CaseScoped(absl::string_view case_id, absl::string_view what) { return absl::StrCat(case_id, "/", what); }
 
 SlotRef SlotOf(const MedicalAppointment& a) {
-  return {.hub_id = a.hub_id(), .day = ParseLocalDate(a.local_date()).value_or(absl::CivilDay()),
+  return {.hub_id = a.hub_id(),
+          .day = ParseLocalDate(a.local_date()).value_or(absl::CivilDay()),
           .slot_index = a.slot_index()};
 }
 
@@ -46,7 +47,8 @@ absl::Status RequireCurrent(const MedicalCaseState& state, const std::string& ap
   if (view.appointment().appointment_id() != appointment_id) {
     return absl::FailedPreconditionError(absl::StrCat(
         "appointment_id: \"", appointment_id, "\" is not the case's current appointment (",
-        view.appointment().appointment_id().empty() ? "none" : absl::StrCat("\"", view.appointment().appointment_id(), "\""),
+        view.appointment().appointment_id().empty() ? "none"
+                                                    : absl::StrCat("\"", view.appointment().appointment_id(), "\""),
         ")"));
   }
   if (std::find(allowed.begin(), allowed.end(), view.status()) == allowed.end()) {
@@ -59,8 +61,8 @@ absl::Status RequireCurrent(const MedicalCaseState& state, const std::string& ap
 
 }  // namespace
 
-MedicalDesk::MedicalDesk(const MedicalConfig* config, MedicalStore* store, EventProducer* producer,
-                         const Clock* clock, int workers)
+MedicalDesk::MedicalDesk(const MedicalConfig* config, MedicalStore* store, EventProducer* producer, const Clock* clock,
+                         int workers)
     : config_(config), store_(store), producer_(producer), clock_(clock), workers_(workers) {}
 
 bool MedicalDesk::ActsOn(const Envelope& e) {
@@ -104,17 +106,17 @@ Envelope MedicalDesk::NewEvent(const std::string& event_id, const std::string& c
 
 absl::Status MedicalDesk::ProduceAll(const Events& events, absl::Time deadline) {
   if (absl::Status acked = producer_->ProduceAll(events, deadline); !acked.ok()) {
-    return absl::UnavailableError(absl::StrCat("Kafka did not acknowledge the medical event, nothing recorded; "
-                                               "retry with the same request_id (",
-                                               acked.message(), ")"));
+    return absl::UnavailableError(
+        absl::StrCat("Kafka did not acknowledge the medical event, nothing recorded; "
+                     "retry with the same request_id (",
+                     acked.message(), ")"));
   }
   return absl::OkStatus();
 }
 
 SlotSearch MedicalDesk::SearchFor(const MedicalCaseState& state) const {
-  SlotSearch search =
-      NewSlotSearch(*config_, state.area_id(), FromProtoTime(state.identified_at()), clock_->Now(),
-                    {state.candidate_hub_ids().begin(), state.candidate_hub_ids().end()});
+  SlotSearch search = NewSlotSearch(*config_, state.area_id(), FromProtoTime(state.identified_at()), clock_->Now(),
+                                    {state.candidate_hub_ids().begin(), state.candidate_hub_ids().end()});
   search.emergency = state.medical_emergency();
   return search;
 }
@@ -146,7 +148,8 @@ absl::Status MedicalDesk::BookNext(MedicalCaseState& state, const SlotSearch& se
     failed->set_requested_by(requested_by);
     failed->set_coordinator_hub_id(search.hub_order.empty() ? "" : search.hub_order.front());
     Outcomes("failed").Increment();
-    log::Warn("medical.scheduling_failed", {{"case_id", state.case_id()}, {"cause", failure.cause}, {"trigger", trigger}});
+    log::Warn("medical.scheduling_failed",
+              {{"case_id", state.case_id()}, {"cause", failure.cause}, {"trigger", trigger}});
   } else {
     const SlotRef& slot = outcome.slot;
     const HubCalendar* hub = config_->FindHub(slot.hub_id);
@@ -214,8 +217,7 @@ absl::Status MedicalDesk::OnCaseRouted(const Envelope& event) {
     return absl::OkStatus();
   }
   Events events;
-  if (absl::Status booked = BookNext(state, search, "case_routed", "", /*fail_event=*/true, events);
-      !booked.ok()) {
+  if (absl::Status booked = BookNext(state, search, "case_routed", "", /*fail_event=*/true, events); !booked.ok()) {
     return booked;
   }
   RETURN_IF_ERROR(ProduceAll(events, absl::Now() + absl::Seconds(30)));
@@ -237,7 +239,8 @@ absl::Status MedicalDesk::OnCaseClosed(const Envelope& event) {
     if (absl::Status released = store_->Release(SlotOf(current), current.appointment_id()); !released.ok()) {
       return released;
     }
-    Envelope cancelled = NewEvent(DeriveId("medical.cancelled", CaseScoped(case_id, current.appointment_id())), case_id);
+    Envelope cancelled =
+        NewEvent(DeriveId("medical.cancelled", CaseScoped(case_id, current.appointment_id())), case_id);
     auto* body = cancelled.mutable_medical_appointment_cancelled();
     body->set_appointment_id(current.appointment_id());
     body->set_hub_id(current.hub_id());
@@ -270,13 +273,13 @@ absl::Status MedicalDesk::OnHubDayChanged(const Envelope& event) {
       .status();
 }
 
-absl::StatusOr<MedicalDesk::Response> MedicalDesk::ChangeCase(const std::string& case_id,
-                                                              const std::string& request_id, absl::Time deadline,
-                                                              const CaseChange& change) {
+absl::StatusOr<MedicalDesk::Response> MedicalDesk::ChangeCase(const std::string& case_id, const std::string& request_id,
+                                                              absl::Time deadline, const CaseChange& change) {
   ASSIGN_OR_RETURN(std::string token, store_->Lock(case_id, deadline));
   absl::Cleanup unlock = [&] { store_->Unlock(case_id, token); };
   absl::StatusOr<std::optional<MedicalCaseState>> loaded = store_->LoadCase(case_id);
-  if (!loaded.ok()) return absl::UnavailableError(absl::StrCat("medical state unavailable: ", loaded.status().message()));
+  if (!loaded.ok())
+    return absl::UnavailableError(absl::StrCat("medical state unavailable: ", loaded.status().message()));
   if (!loaded->has_value() || (*loaded)->bookings() == 0) {
     return absl::NotFoundError(absl::StrCat("case_id: the medical service has no routed case \"", case_id, "\""));
   }
@@ -305,7 +308,8 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::ChangeCase(const std::string&
 
 absl::StatusOr<MedicalDesk::Response> MedicalDesk::GetCase(const std::string& case_id) {
   absl::StatusOr<std::optional<MedicalCaseState>> loaded = store_->LoadCase(case_id);
-  if (!loaded.ok()) return absl::UnavailableError(absl::StrCat("medical state unavailable: ", loaded.status().message()));
+  if (!loaded.ok())
+    return absl::UnavailableError(absl::StrCat("medical state unavailable: ", loaded.status().message()));
   if (!loaded->has_value()) {
     return absl::NotFoundError(absl::StrCat("case_id: the medical service has no routed case \"", case_id, "\""));
   }
@@ -328,9 +332,9 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::Reschedule(const csec::dispat
     // A failed case (nothing fitted, e.g. before a coordinator added capacity) is booked anew.
     const bool failed = state.view().status() == csec::dispatch::v1::MEDICAL_STATUS_FAILED;
     if (!failed || !request.appointment_id().empty()) {
-      if (absl::Status current = RequireCurrent(state, request.appointment_id(),
-                                                {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED,
-                                                 csec::dispatch::v1::MEDICAL_STATUS_FAILED});
+      if (absl::Status current =
+              RequireCurrent(state, request.appointment_id(),
+                             {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED, csec::dispatch::v1::MEDICAL_STATUS_FAILED});
           !current.ok()) {
         return current;
       }
@@ -346,7 +350,8 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::Reschedule(const csec::dispat
 absl::StatusOr<MedicalDesk::Response> MedicalDesk::RecordNoShow(const csec::dispatch::v1::RecordNoShowRequest& request,
                                                                 absl::Time deadline) {
   return ChangeCase(request.case_id(), request.request_id(), deadline, [&](MedicalCaseState& state, Events& events) {
-    if (absl::Status current = RequireCurrent(state, request.appointment_id(), {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED});
+    if (absl::Status current =
+            RequireCurrent(state, request.appointment_id(), {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED});
         !current.ok()) {
       return current;
     }
@@ -370,7 +375,8 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::RecordNoShow(const csec::disp
 absl::StatusOr<MedicalDesk::Response> MedicalDesk::Cancel(const csec::dispatch::v1::CancelAppointmentRequest& request,
                                                           absl::Time deadline) {
   return ChangeCase(request.case_id(), request.request_id(), deadline, [&](MedicalCaseState& state, Events& events) {
-    if (absl::Status current = RequireCurrent(state, request.appointment_id(), {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED});
+    if (absl::Status current =
+            RequireCurrent(state, request.appointment_id(), {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED});
         !current.ok()) {
       return current;
     }
@@ -378,8 +384,8 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::Cancel(const csec::dispatch::
     if (absl::Status released = store_->Release(SlotOf(appointment), appointment.appointment_id()); !released.ok()) {
       return released;
     }
-    Envelope cancelled = NewEvent(DeriveId("medical.cancelled", CaseScoped(state.case_id(), appointment.appointment_id())),
-                                  state.case_id());
+    Envelope cancelled = NewEvent(
+        DeriveId("medical.cancelled", CaseScoped(state.case_id(), appointment.appointment_id())), state.case_id());
     auto* body = cancelled.mutable_medical_appointment_cancelled();
     body->set_appointment_id(appointment.appointment_id());
     body->set_hub_id(appointment.hub_id());
@@ -395,9 +401,9 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::Cancel(const csec::dispatch::
 absl::StatusOr<MedicalDesk::Response> MedicalDesk::RecordExamCompleted(
     const csec::dispatch::v1::RecordExamCompletedRequest& request, absl::Time deadline) {
   return ChangeCase(request.case_id(), request.request_id(), deadline, [&](MedicalCaseState& state, Events& events) {
-    if (absl::Status current = RequireCurrent(state, request.appointment_id(),
-                                              {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED,
-                                               csec::dispatch::v1::MEDICAL_STATUS_NO_SHOW});
+    if (absl::Status current =
+            RequireCurrent(state, request.appointment_id(),
+                           {csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED, csec::dispatch::v1::MEDICAL_STATUS_NO_SHOW});
         !current.ok()) {
       return current;
     }
@@ -416,7 +422,8 @@ absl::StatusOr<MedicalDesk::Response> MedicalDesk::RecordExamCompleted(
 absl::StatusOr<csec::dispatch::v1::ListAvailabilityResponse> MedicalDesk::ListAvailability(
     const csec::dispatch::v1::ListAvailabilityRequest& request) {
   const HubCalendar* hub = config_->FindHub(request.hub_id());
-  if (hub == nullptr) return absl::NotFoundError(absl::StrCat("hub_id: no hub \"", request.hub_id(), "\" is configured"));
+  if (hub == nullptr)
+    return absl::NotFoundError(absl::StrCat("hub_id: no hub \"", request.hub_id(), "\" is configured"));
   const std::optional<absl::CivilDay> day = ParseLocalDate(request.local_date());
   if (!day) return absl::InvalidArgumentError("local_date: must be YYYY-MM-DD");
   absl::StatusOr<HubDayState> state = store_->ReadDay(hub->hub_id, request.local_date());
@@ -455,7 +462,8 @@ absl::StatusOr<csec::dispatch::v1::ListAvailabilityResponse> MedicalDesk::ListAv
 absl::StatusOr<csec::dispatch::v1::SetHubDayResponse> MedicalDesk::SetHubDay(
     const csec::dispatch::v1::SetHubDayRequest& request, absl::Time deadline) {
   const HubCalendar* hub = config_->FindHub(request.hub_id());
-  if (hub == nullptr) return absl::NotFoundError(absl::StrCat("hub_id: no hub \"", request.hub_id(), "\" is configured"));
+  if (hub == nullptr)
+    return absl::NotFoundError(absl::StrCat("hub_id: no hub \"", request.hub_id(), "\" is configured"));
   if (!ParseLocalDate(request.local_date())) return absl::InvalidArgumentError("local_date: must be YYYY-MM-DD");
   const std::string subject = absl::StrCat("hub:", hub->hub_id);
   ASSIGN_OR_RETURN(std::string token, store_->Lock(subject, deadline));
@@ -490,10 +498,10 @@ absl::StatusOr<csec::dispatch::v1::SetHubDayResponse> MedicalDesk::SetHubDay(
   if (!after.ok()) return absl::UnavailableError(absl::StrCat("recorded, not yet applied: ", after.status().message()));
   (void)store_->RememberHubRequest(hub->hub_id, request.request_id(), event.SerializeAsString());
   log::Info("medical.hub_day_changed", {{"hub_id", hub->hub_id},
-                                         {"local_date", request.local_date()},
-                                         {"capacity", static_cast<int64_t>(changed->capacity())},
-                                         {"closed", changed->closed() ? "yes" : "no"},
-                                         {"changed_by", request.changed_by()}});
+                                        {"local_date", request.local_date()},
+                                        {"capacity", static_cast<int64_t>(changed->capacity())},
+                                        {"closed", changed->closed() ? "yes" : "no"},
+                                        {"changed_by", request.changed_by()}});
   *response.mutable_day() = *changed;
   return response;
 }

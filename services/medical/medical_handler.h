@@ -22,9 +22,9 @@
 #include "csec/dispatch/v1/medical_service.pb.h"
 #include "csec/dispatch/v1/medical_state.pb.h"
 #include "services/common/base/clock.h"
+#include "services/common/base/keyed_workers.h"
 #include "services/common/kafka/kafka_consumer.h"
 #include "services/common/runtime/event_producer.h"
-#include "services/common/base/keyed_workers.h"
 #include "services/medical/medical_config.h"
 #include "services/medical/medical_store.h"
 
@@ -54,7 +54,7 @@ class MedicalDesk {
   absl::StatusOr<csec::dispatch::v1::ListAvailabilityResponse> ListAvailability(
       const csec::dispatch::v1::ListAvailabilityRequest& request);
   absl::StatusOr<csec::dispatch::v1::SetHubDayResponse> SetHubDay(const csec::dispatch::v1::SetHubDayRequest& request,
-                                                                   absl::Time deadline);
+                                                                  absl::Time deadline);
 
  private:
   using Events = std::vector<csec::dispatch::v1::Envelope>;

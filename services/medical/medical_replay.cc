@@ -20,7 +20,8 @@ void MedicalReplay::Apply(const Envelope& event, const std::string& bytes) {
   switch (event.body_case()) {
     case Envelope::kCaseRouted: {
       csec::dispatch::v1::CaseRouted routed = event.case_routed();
-      if (!routed.has_identified_at()) *routed.mutable_identified_at() = ToProtoTime(IdentifiedAt(event));  // as the handler does
+      if (!routed.has_identified_at())
+        *routed.mutable_identified_at() = ToProtoTime(IdentifiedAt(event));  // as the handler does
       routed_.emplace(case_id, std::move(routed));  // the first: a re-routed case keeps its first booking
       return;
     }
@@ -62,15 +63,16 @@ void MedicalReplay::ApplyMedical(const Envelope& event, const std::string& bytes
     state.set_bookings(std::max(state.bookings(), scheduled.booking_number()));
     if (!scheduled.replaces_appointment_id().empty()) Free(scheduled.replaces_appointment_id());
     bookings_[a.appointment_id()] = absl::StrCat(a.hub_id(), "|", a.local_date(), "|", a.slot_index());
-    days_[{a.hub_id(), a.local_date()}].holders[a.slot_index()] = absl::StrCat(event.case_id(), "|", a.appointment_id());
+    days_[{a.hub_id(), a.local_date()}].holders[a.slot_index()] =
+        absl::StrCat(event.case_id(), "|", a.appointment_id());
   } else if (event.has_medical_scheduling_failed()) {
     state.set_bookings(std::max(state.bookings(), event.medical_scheduling_failed().booking_number()));
   } else if (event.has_medical_appointment_cancelled()) {
     Free(event.medical_appointment_cancelled().appointment_id());
   }
   ApplyToMedicalView(event, state.mutable_view());
-  if (!event.request_id().empty() &&
-      std::find(state.request_ids().begin(), state.request_ids().end(), event.request_id()) == state.request_ids().end()) {
+  if (!event.request_id().empty() && std::find(state.request_ids().begin(), state.request_ids().end(),
+                                               event.request_id()) == state.request_ids().end()) {
     state.add_request_ids(event.request_id());
   }
 }

@@ -29,7 +29,7 @@ class MedicalReplay {
  public:
   using HubDate = std::pair<std::string, std::string>;  // hub id, local date
   struct Day {
-    std::map<int, std::string> holders;                             // slot → "<case id>|<appointment id>"
+    std::map<int, std::string> holders;                            // slot → "<case id>|<appointment id>"
     std::optional<csec::dispatch::v1::HubDayChanged> coordinator;  // the latest change, by version
   };
 

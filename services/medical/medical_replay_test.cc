@@ -145,8 +145,8 @@ TEST(MedicalReplay, AHubDayKeepsItsLatestCoordinatorChangeAndItsRequests) {
   ASSERT_TRUE(day.coordinator.has_value());
   EXPECT_EQ(day.coordinator->version(), 2);
   EXPECT_EQ(day.coordinator->capacity(), 6);
-  EXPECT_THAT(replay.hub_requests(), ElementsAre(Pair(Pair("hub-chla", "r1"), "bytes-1"),
-                                                 Pair(Pair("hub-chla", "r2"), "bytes-2")));
+  EXPECT_THAT(replay.hub_requests(),
+              ElementsAre(Pair(Pair("hub-chla", "r1"), "bytes-1"), Pair(Pair("hub-chla", "r2"), "bytes-2")));
   EXPECT_TRUE(replay.Cases().empty());
 }
 

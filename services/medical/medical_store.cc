@@ -6,11 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/medical/medical_keys.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::medical {
 namespace {
@@ -179,7 +179,9 @@ absl::StatusOr<std::string> MedicalStore::Lock(const std::string& subject, absl:
   const std::string token = NewRandomId();
   absl::Duration pause = absl::Milliseconds(2);
   while (true) {
-    ASSIGN_OR_RETURN(RedisReply taken, redis_->Command( {"SET", redis_keys::MedicalLock(subject), token, "NX", "PX", absl::StrCat(absl::ToInt64Milliseconds(lease))}, deadline));
+    ASSIGN_OR_RETURN(RedisReply taken, redis_->Command({"SET", redis_keys::MedicalLock(subject), token, "NX", "PX",
+                                                        absl::StrCat(absl::ToInt64Milliseconds(lease))},
+                                                       deadline));
     if (!taken.is_nil()) return token;
     if (absl::Now() + pause > deadline) {
       return absl::UnavailableError(absl::StrCat(subject, " is being changed by another request; try again"));
@@ -203,15 +205,21 @@ absl::StatusOr<std::optional<MedicalCaseState>> MedicalStore::LoadCase(const std
 }
 
 absl::Status MedicalStore::SaveCase(const MedicalCaseState& state) {
-  ASSIGN_OR_RETURN(RedisReply saved, redis_->Eval(SaveCaseScript(), {redis_keys::MedicalCase(state.case_id()), redis_keys::MedicalEpoch()}, {state.SerializeAsString(), HorizonMs()}));
+  ASSIGN_OR_RETURN(
+      RedisReply saved,
+      redis_->Eval(SaveCaseScript(), {redis_keys::MedicalCase(state.case_id()), redis_keys::MedicalEpoch()},
+                   {state.SerializeAsString(), HorizonMs()}));
   return saved.integer == 1 ? absl::OkStatus() : StateLost();
 }
 
 absl::StatusOr<BookingOutcome> MedicalStore::Book(const std::string& appointment_id, const std::string& case_id,
-                                                 const std::vector<SlotGroup>& groups,
-                                                 const std::optional<std::pair<SlotRef, std::string>>& replaces) {
+                                                  const std::vector<SlotGroup>& groups,
+                                                  const std::optional<std::pair<SlotRef, std::string>>& replaces) {
   std::vector<std::string> keys = {redis_keys::MedicalBooking(appointment_id)};
-  std::vector<std::string> args = {appointment_id, case_id, HorizonMs(), absl::StrCat(groups.size()),
+  std::vector<std::string> args = {appointment_id,
+                                   case_id,
+                                   HorizonMs(),
+                                   absl::StrCat(groups.size()),
                                    replaces ? SlotField(replaces->first.slot_index) : "",
                                    replaces ? replaces->second : ""};
   for (const SlotGroup& g : groups) {
@@ -238,7 +246,8 @@ absl::StatusOr<BookingOutcome> MedicalStore::Book(const std::string& appointment
   outcome.booked = true;
   outcome.slot = std::move(slot);
   outcome.existed = state == "existing";
-  if (!outcome.existed && reply.elements.size() == 3) (void)absl::SimpleAtoi(reply.elements[2].str, &outcome.group_index);
+  if (!outcome.existed && reply.elements.size() == 3)
+    (void)absl::SimpleAtoi(reply.elements[2].str, &outcome.group_index);
   return outcome;
 }
 
@@ -254,16 +263,18 @@ absl::StatusOr<HubDayState> MedicalStore::ReadDay(const std::string& hub_id, con
   return DayFromHash(hash);
 }
 
-absl::StatusOr<HubDayState> MedicalStore::SetDay(const std::string& hub_id, const std::string& local_date,
-                                                int capacity, bool closed, const std::string& reason,
-                                                int64_t version) {
-  ASSIGN_OR_RETURN(RedisReply hash, redis_->Eval(SetDayScript(), {redis_keys::MedicalDay(hub_id, local_date), redis_keys::MedicalEpoch()}, {absl::StrCat(capacity), closed ? "1" : "0", reason, HorizonMs(), absl::StrCat(version), ""}));
+absl::StatusOr<HubDayState> MedicalStore::SetDay(const std::string& hub_id, const std::string& local_date, int capacity,
+                                                 bool closed, const std::string& reason, int64_t version) {
+  ASSIGN_OR_RETURN(
+      RedisReply hash,
+      redis_->Eval(SetDayScript(), {redis_keys::MedicalDay(hub_id, local_date), redis_keys::MedicalEpoch()},
+                   {absl::StrCat(capacity), closed ? "1" : "0", reason, HorizonMs(), absl::StrCat(version), ""}));
   if (hash.str == "lost") return StateLost();
   return DayFromHash(hash);
 }
 
 absl::StatusOr<std::optional<std::string>> MedicalStore::HubRequest(const std::string& hub_id,
-                                                                   const std::string& request_id) {
+                                                                    const std::string& request_id) {
   ASSIGN_OR_RETURN(RedisReply got, redis_->Command({"GET", redis_keys::MedicalHubRequest(hub_id, request_id)}));
   if (got.is_nil()) return std::nullopt;
   return got.str;
@@ -283,7 +294,8 @@ absl::Status MedicalStore::Restore(const MedicalReplay& replay) {
   }
   for (const auto& [hub_date, day] : replay.days()) {
     const std::string day_key = redis_keys::MedicalDay(hub_date.first, hub_date.second);
-    for (const auto& [slot, holder] : day.holders) batch.Eval(RestoreHolderScript(), {day_key}, {SlotField(slot), holder, ttl});
+    for (const auto& [slot, holder] : day.holders)
+      batch.Eval(RestoreHolderScript(), {day_key}, {SlotField(slot), holder, ttl});
     if (const auto& change = day.coordinator) {
       batch.Eval(SetDayScript(), {day_key, redis_keys::MedicalEpoch()},
                  {absl::StrCat(change->capacity()), change->closed() ? "1" : "0", change->reason(), ttl,
@@ -294,7 +306,8 @@ absl::Status MedicalStore::Restore(const MedicalReplay& replay) {
     batch.Command({"SET", redis_keys::MedicalCase(case_id), state.SerializeAsString(), "PX", ttl, "NX"});
   }
   for (const auto& [hub_request, event] : replay.hub_requests()) {
-    batch.Command({"SET", redis_keys::MedicalHubRequest(hub_request.first, hub_request.second), event, "PX", ttl, "NX"});
+    batch.Command(
+        {"SET", redis_keys::MedicalHubRequest(hub_request.first, hub_request.second), event, "PX", ttl, "NX"});
   }
   return batch.Wait();
 }
@@ -304,13 +317,14 @@ absl::Status RebuildMedicalState(MedicalStore* store, const KafkaSettings& kafka
   // Routing first (the cases' search inputs), then medical's own events, then intake's closings
   // and exams, which come after a case's bookings.
   for (const char* topic : {kRoutingTopic, kMedicalTopic, kIntakeTopic}) {
-    absl::Status scanned = ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
-      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m.payload);
-      if (!e.ok()) return true;  // dead-lettered when it was new
-      replay.Apply(*e, m.payload);
-      ++*events;
-      return true;
-    });
+    absl::Status scanned =
+        ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
+          absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m.payload);
+          if (!e.ok()) return true;  // dead-lettered when it was new
+          replay.Apply(*e, m.payload);
+          ++*events;
+          return true;
+        });
     if (!scanned.ok()) return scanned;
   }
   return store->Restore(replay);

@@ -183,8 +183,7 @@ std::vector<std::string> HubOrder(const MedicalConfig& config, const std::vector
       unlocated.push_back(&hub);
     }
   }
-  std::stable_sort(located.begin(), located.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [distance, hub] : located) order.push_back(hub->hub_id);
   for (const HubCalendar* hub : unlocated) order.push_back(hub->hub_id);
   return order;
@@ -297,10 +296,10 @@ std::string ExplainChoice(const MedicalConfig& config, const SlotSearch& search,
     std::string name = absl::StrCat(earlier.hub_id, " ", FormatLocalDate(earlier.day));
     if (search.emergency) {
       if (const HubCalendar* earlier_hub = config.FindHub(earlier.hub_id)) {
-        absl::StrAppend(&name, " ",
-                        absl::FormatTime("%H:%M", SlotStart(*earlier_hub, earlier.day, earlier.first_slot,
-                                                             config.time_zone),
-                                         config.time_zone));
+        absl::StrAppend(
+            &name, " ",
+            absl::FormatTime("%H:%M", SlotStart(*earlier_hub, earlier.day, earlier.first_slot, config.time_zone),
+                             config.time_zone));
       }
     }
     if (named.insert(name).second) passed.push_back(std::move(name));
@@ -320,9 +319,8 @@ SchedulingFailure ExplainFailure(const MedicalConfig& config, const SlotSearch& 
   const absl::TimeZone zone = config.time_zone;
   const std::string window_end = LocalTimeText(search.window_ends_at, zone);
   const absl::Duration window_length = search.window_ends_at - search.identified_at;
-  const std::string window = absl::StrCat("the exam window (", DurationWords(window_length),
-                                          " from identification at ", LocalTimeText(search.identified_at, zone),
-                                          ") ends ", window_end);
+  const std::string window = absl::StrCat("the exam window (", DurationWords(window_length), " from identification at ",
+                                          LocalTimeText(search.identified_at, zone), ") ends ", window_end);
   SchedulingFailure failure;
 
   if (ranked.empty()) {
@@ -339,10 +337,9 @@ SchedulingFailure ExplainFailure(const MedicalConfig& config, const SlotSearch& 
     const absl::Duration exam = shortest.value_or(absl::Hours(1));
     std::vector<std::string> ids;
     for (const HubCalendar* hub : hubs) ids.push_back(hub->hub_id);
-    const std::string hub_list =
-        hubs.empty() ? std::string("no known hub")
-                     : absl::StrCat(hubs.size(), hubs.size() == 1 ? " hub (" : " hubs (", absl::StrJoin(ids, ", "),
-                                    ")");
+    const std::string hub_list = hubs.empty() ? std::string("no known hub")
+                                              : absl::StrCat(hubs.size(), hubs.size() == 1 ? " hub (" : " hubs (",
+                                                             absl::StrJoin(ids, ", "), ")");
     if (search.not_before + exam > search.window_ends_at) {
       failure.cause = "window_passed";
       failure.why = absl::StrCat(window, "; no exam may start before ", LocalTimeText(search.not_before, zone),

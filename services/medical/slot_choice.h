@@ -43,18 +43,19 @@ struct SlotRef {
 struct SlotSearch {
   std::string area_id;  // for the reasons
   absl::Time identified_at;
-  absl::Time not_before;      // no slot starts earlier: max(identified_at, now) + lead_time
-  absl::Time window_ends_at;  // identified_at + window: a slot must end by then
-  std::vector<std::string> hub_order;  // HubOrder
-  bool emergency = false;     // soonest slot at any hub: each slot its own group, by start time
-  std::optional<std::string> only_hub;      // a reschedule to one hub
-  std::optional<absl::CivilDay> only_day;   // a reschedule to one day
-  std::optional<SlotRef> exclude;           // a reschedule never takes the current slot
+  absl::Time not_before;                   // no slot starts earlier: max(identified_at, now) + lead_time
+  absl::Time window_ends_at;               // identified_at + window: a slot must end by then
+  std::vector<std::string> hub_order;      // HubOrder
+  bool emergency = false;                  // soonest slot at any hub: each slot its own group, by start time
+  std::optional<std::string> only_hub;     // a reschedule to one hub
+  std::optional<absl::CivilDay> only_day;  // a reschedule to one day
+  std::optional<SlotRef> exclude;          // a reschedule never takes the current slot
 };
 
 // The search for a case identified at `identified_at` (the window's start: never the time of
 // asking), asked at `now`: not_before = max(identified_at, now) + config.lead_time (the time to
-// get the youth there), window_ends_at = identified_at + config.window, hub_order = HubOrder(config, candidate_hub_ids).
+// get the youth there), window_ends_at = identified_at + config.window, hub_order = HubOrder(config,
+// candidate_hub_ids).
 SlotSearch NewSlotSearch(const MedicalConfig& config, absl::string_view area_id, absl::Time identified_at,
                          absl::Time now, const std::vector<std::string>& candidate_hub_ids);
 

@@ -1,5 +1,4 @@
 #include "services/medical/slot_choice.h"
-#include "services/medical/medical_test_protocol.h"
 
 #include <algorithm>
 #include <memory>
@@ -11,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/domain/protocol_config.h"
+#include "services/medical/medical_test_protocol.h"
 
 namespace csec::medical {
 namespace {
@@ -83,7 +83,8 @@ class SlotChoiceTest : public ::testing::Test {
   SlotSearch SearchFor(absl::string_view area, absl::Time identified, absl::Time now) const {
     const Area* found = protocol_->FindArea(area);
     EXPECT_NE(found, nullptr) << "test bug: no area " << area;
-    return NewSlotSearch(config_, area, identified, now, found != nullptr ? found->hub_ids : std::vector<std::string>{});
+    return NewSlotSearch(config_, area, identified, now,
+                         found != nullptr ? found->hub_ids : std::vector<std::string>{});
   }
 
   HubCalendar& Hub(absl::string_view id) {
@@ -199,7 +200,7 @@ TEST_F(SlotChoiceTest, AFullGroupPassesToTheNextHubThenTheNextDay) {
 
 TEST_F(SlotChoiceTest, WindowIsMeasuredFromIdentificationNotFromNow) {
   const absl::Time identified = Local(2026, 3, 2, 10, 0);  // Monday
-  const absl::Time now = identified + absl::Hours(70);      // Thursday 08:00
+  const absl::Time now = identified + absl::Hours(70);     // Thursday 08:00
   const SlotSearch search = SearchFor("central", identified, now);
   EXPECT_EQ(search.window_ends_at, Local(2026, 3, 5, 10, 0));
   EXPECT_EQ(search.not_before, Local(2026, 3, 5, 9, 0));
@@ -230,15 +231,17 @@ TEST_F(SlotChoiceTest, LateNightIdentificationGoesToTheNextMorning) {
 
 TEST_F(SlotChoiceTest, LateFridayWithWeekdayHubsGoesToMondayWithinTheWindow) {
   Hub("hub-far").hours[DayIndex(absl::Weekday::saturday)].reset();  // weekday hubs only
-  Hub("hub-central").hours[DayIndex(absl::Weekday::monday)] = OpeningHours{.open_minute = 8 * 60, .close_minute = 24 * 60};
+  Hub("hub-central").hours[DayIndex(absl::Weekday::monday)] =
+      OpeningHours{.open_minute = 8 * 60, .close_minute = 24 * 60};
   const absl::Time identified = Local(2026, 3, 6, 22, 0);  // Friday, PST
   const SlotSearch search = SearchFor("central", identified, identified);
   // 72 hours later is Monday 23:00 PDT (the clocks went forward on Sunday).
   EXPECT_EQ(search.window_ends_at, Local(2026, 3, 9, 23, 0));
   const std::vector<SlotGroup> ranked = RankSlots(config_, search);
   // hub-central's Monday runs to midnight: its exams fit up to the one ending 23:00 (slot 14).
-  EXPECT_THAT(Describe(ranked), ElementsAre("hub-central 2026-03-09 [0-14] rank 0", "hub-north 2026-03-09 [0-11] rank 1",
-                                            "hub-south 2026-03-09 [0-8] rank 2", "hub-far 2026-03-09 [0-8] rank 3"));
+  EXPECT_THAT(Describe(ranked),
+              ElementsAre("hub-central 2026-03-09 [0-14] rank 0", "hub-north 2026-03-09 [0-11] rank 1",
+                          "hub-south 2026-03-09 [0-8] rank 2", "hub-far 2026-03-09 [0-8] rank 3"));
   EXPECT_EQ(SlotEnd(Hub("hub-central"), absl::CivilDay(2026, 3, 9), 14, la_), search.window_ends_at);
   EXPECT_EQ(ExplainChoice(config_, search, ranked, 0), "day 3 (2026-03-09) at hub-central, the hub serving central");
 }
@@ -254,7 +257,8 @@ TEST_F(SlotChoiceTest, LateFridayASaturdayHubComesFirstThoughFarther) {
 }
 
 TEST_F(SlotChoiceTest, WindowAcrossSpringForward) {
-  Hub("hub-central").hours[DayIndex(absl::Weekday::monday)] = OpeningHours{.open_minute = 8 * 60, .close_minute = 24 * 60};
+  Hub("hub-central").hours[DayIndex(absl::Weekday::monday)] =
+      OpeningHours{.open_minute = 8 * 60, .close_minute = 24 * 60};
   const absl::Time identified = Local(2026, 3, 6, 21, 0);  // Friday 21:00 PST = Saturday 05:00 UTC
   EXPECT_EQ(identified, Utc(2026, 3, 7, 5, 0));
   const SlotSearch search = SearchFor("central", identified, identified);
@@ -274,7 +278,8 @@ TEST_F(SlotChoiceTest, WindowAcrossSpringForward) {
 }
 
 TEST_F(SlotChoiceTest, WindowAcrossFallBack) {
-  Hub("hub-central").hours[DayIndex(absl::Weekday::monday)] = OpeningHours{.open_minute = 8 * 60, .close_minute = 24 * 60};
+  Hub("hub-central").hours[DayIndex(absl::Weekday::monday)] =
+      OpeningHours{.open_minute = 8 * 60, .close_minute = 24 * 60};
   const absl::Time identified = Local(2026, 10, 30, 21, 0);  // Friday 21:00 PDT = Saturday 04:00 UTC
   EXPECT_EQ(identified, Utc(2026, 10, 31, 4, 0));
   const SlotSearch search = SearchFor("central", identified, identified);
@@ -301,26 +306,27 @@ TEST_F(SlotChoiceTest, SlotInstantsOnDaylightSavingDays) {
     absl::CivilDay day;
     absl::Duration length;
   };
-  for (const Case& c : {Case{absl::CivilDay(2026, 3, 7), absl::Hours(24)}, Case{absl::CivilDay(2026, 3, 8), absl::Hours(23)},
-                        Case{absl::CivilDay(2026, 11, 1), absl::Hours(25)}}) {
+  for (const Case& c :
+       {Case{absl::CivilDay(2026, 3, 7), absl::Hours(24)}, Case{absl::CivilDay(2026, 3, 8), absl::Hours(23)},
+        Case{absl::CivilDay(2026, 11, 1), absl::Hours(25)}}) {
     SCOPED_TRACE(FormatLocalDate(c.day));
     ASSERT_EQ(SlotsOn(central, c.day), 24);
     EXPECT_EQ(SlotEnd(central, c.day, 23, la_) - SlotStart(central, c.day, 0, la_), c.length);
     EXPECT_EQ(SlotStart(central, c.day, 0, la_), absl::FromCivil(absl::CivilSecond(c.day), la_));
   }
   // After the change, local hours are the new offset's.
-  EXPECT_EQ(SlotStart(central, absl::CivilDay(2026, 3, 8), 8, la_), Utc(2026, 3, 8, 15, 0));   // 08:00 PDT
+  EXPECT_EQ(SlotStart(central, absl::CivilDay(2026, 3, 8), 8, la_), Utc(2026, 3, 8, 15, 0));    // 08:00 PDT
   EXPECT_EQ(SlotStart(central, absl::CivilDay(2026, 11, 1), 8, la_), Utc(2026, 11, 1, 16, 0));  // 08:00 PST
   EXPECT_EQ(SlotEnd(central, absl::CivilDay(2026, 3, 8), 8, la_), Utc(2026, 3, 8, 16, 0));
 }
 
 TEST_F(SlotChoiceTest, SlotsOnFollowsHoursAndExamLength) {
-  EXPECT_EQ(SlotsOn(Hub("hub-central"), absl::CivilDay(2026, 3, 2)), 9);    // Monday, 9 hours of 60 minutes
-  EXPECT_EQ(SlotsOn(Hub("hub-north"), absl::CivilDay(2026, 3, 2)), 12);     // 9 hours of 45 minutes
-  EXPECT_EQ(SlotsOn(Hub("hub-central"), absl::CivilDay(2026, 3, 7)), 0);    // Saturday, closed
-  EXPECT_EQ(SlotsOn(Hub("hub-far"), absl::CivilDay(2026, 3, 7)), 4);        // Saturday 09:00-13:00
+  EXPECT_EQ(SlotsOn(Hub("hub-central"), absl::CivilDay(2026, 3, 2)), 9);  // Monday, 9 hours of 60 minutes
+  EXPECT_EQ(SlotsOn(Hub("hub-north"), absl::CivilDay(2026, 3, 2)), 12);   // 9 hours of 45 minutes
+  EXPECT_EQ(SlotsOn(Hub("hub-central"), absl::CivilDay(2026, 3, 7)), 0);  // Saturday, closed
+  EXPECT_EQ(SlotsOn(Hub("hub-far"), absl::CivilDay(2026, 3, 7)), 4);      // Saturday 09:00-13:00
   Hub("hub-south").exam_length = absl::Minutes(50);
-  EXPECT_EQ(SlotsOn(Hub("hub-south"), absl::CivilDay(2026, 3, 2)), 10);     // 540 / 50, rounded down
+  EXPECT_EQ(SlotsOn(Hub("hub-south"), absl::CivilDay(2026, 3, 2)), 10);  // 540 / 50, rounded down
   EXPECT_EQ(SlotStart(Hub("hub-north"), absl::CivilDay(2026, 3, 2), 3, la_), Local(2026, 3, 2, 10, 15));
 }
 
@@ -343,7 +349,8 @@ TEST_F(SlotChoiceTest, EmergencyOrdersEverySlotByStartTimeAcrossHubs) {
   for (size_t i = 0; i < ranked.size(); ++i) {
     EXPECT_EQ(ranked[i].first_slot, ranked[i].last_slot);
     if (i == 0) continue;
-    const absl::Time previous = SlotStart(*config_.FindHub(ranked[i - 1].hub_id), ranked[i - 1].day, ranked[i - 1].first_slot, la_);
+    const absl::Time previous =
+        SlotStart(*config_.FindHub(ranked[i - 1].hub_id), ranked[i - 1].day, ranked[i - 1].first_slot, la_);
     const absl::Time start = SlotStart(*config_.FindHub(ranked[i].hub_id), ranked[i].day, ranked[i].first_slot, la_);
     EXPECT_TRUE(previous < start || (previous == start && ranked[i - 1].hub_rank < ranked[i].hub_rank))
         << Describe(ranked[i - 1]) << " then " << Describe(ranked[i]);
@@ -454,8 +461,9 @@ TEST_F(SlotChoiceTest, FailureWhenGroupsAreFullOrClosed) {
 
   failure = ExplainFailure(config_, search, ranked, 1);
   EXPECT_EQ(failure.cause, "no_capacity");
-  EXPECT_THAT(failure.why, AllOf(HasSubstr("2026-03-09 23:00 PDT"), HasSubstr("fully booked"),
-                                 HasSubstr("4 hubs over 2 days"), HasSubstr("1 of 5 hub days closed by a hub coordinator")));
+  EXPECT_THAT(failure.why,
+              AllOf(HasSubstr("2026-03-09 23:00 PDT"), HasSubstr("fully booked"), HasSubstr("4 hubs over 2 days"),
+                    HasSubstr("1 of 5 hub days closed by a hub coordinator")));
   failure = ExplainFailure(config_, search, ranked, 0);
   EXPECT_EQ(failure.cause, "no_capacity");
   EXPECT_THAT(failure.why, Not(HasSubstr("closed by")));

@@ -13,19 +13,19 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/runtime/event_handlers.h"
 #include "services/common/base/log.h"
-#include "services/paging/paging_keys.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/redis/state_epoch.h"
+#include "services/common/runtime/event_handlers.h"
 #include "services/common/runtime/service_runtime.h"
 #include "services/paging/page_delivery.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_grpc_service.h"
 #include "services/paging/paging_handler.h"
+#include "services/paging/paging_keys.h"
 #include "services/paging/paging_store.h"
 #include "services/paging/roster_book.h"
 #include "services/paging/webhook_channel.h"
-#include "services/common/base/status_macros.h"
 
 ABSL_FLAG(std::string, paging_config, "deploy/config/paging.yaml",
           "People, rosters and escalation chains (YAML); refused at start-up if any role the protocol config pages "
@@ -57,8 +57,9 @@ absl::StatusOr<std::string> WebhookSecret(const csec::paging::PagingConfig& conf
   }
   if (uses_webhooks && secret.size() < 16) {
     return absl::InvalidArgumentError(
-        absl::StrCat(config.path, ": people have webhook contacts, so a signing key of at least 16 bytes is needed "
-                                  "(--webhook_secret_file or CSEC_WEBHOOK_SECRET)"));
+        absl::StrCat(config.path,
+                     ": people have webhook contacts, so a signing key of at least 16 bytes is needed "
+                     "(--webhook_secret_file or CSEC_WEBHOOK_SECRET)"));
   }
   return secret;
 }
@@ -97,13 +98,15 @@ int main(int argc, char** argv) {
     s.WatchState([redis, epoch = *epoch] { return CheckStateEpoch(redis, redis_keys::PagingEpoch(), epoch); });
     RETURN_IF_ERROR(rosters->Rebuild(s.kafka()));
 
-    auto* handler = s.Own(std::make_unique<PagingHandler>(
-        config, store, rosters, s.producer(), clock, PagingHandlerOptions{.workers = absl::GetFlag(FLAGS_paging_workers)}));
+    auto* handler =
+        s.Own(std::make_unique<PagingHandler>(config, store, rosters, s.producer(), clock,
+                                              PagingHandlerOptions{.workers = absl::GetFlag(FLAGS_paging_workers)}));
     RETURN_IF_ERROR(handler->RequestShiftNotices());
-    s.Consume({.group_id = "paging", .topics = {kRoutingTopic, kTimersTopic, kIntakeTopic, kMedicalTopic, kPagingTopic}},
-              HandleEnvelopes("paging", [handler](const csec::dispatch::v1::Envelope& e, HandlerDone done) {
-                handler->Handle(e, std::move(done));
-              }));
+    s.Consume(
+        {.group_id = "paging", .topics = {kRoutingTopic, kTimersTopic, kIntakeTopic, kMedicalTopic, kPagingTopic}},
+        HandleEnvelopes("paging", [handler](const csec::dispatch::v1::Envelope& e, HandlerDone done) {
+          handler->Handle(e, std::move(done));
+        }));
 
     auto* webhook = s.Own(std::make_unique<WebhookChannel>(secret, config->delivery));
     auto* log_only = s.Own(std::make_unique<LogChannel>());

@@ -77,9 +77,7 @@ std::vector<std::string> MembersOf(const Rotation& rotation, const RosterChanges
   return {changes.members().begin(), changes.members().end()};
 }
 
-bool Usable(const Roster& roster) {
-  return roster.rotation.has_value() && !roster.rotation->handoffs.empty();
-}
+bool Usable(const Roster& roster) { return roster.rotation.has_value() && !roster.rotation->handoffs.empty(); }
 
 bool Finite(absl::Time t) { return t != absl::InfinitePast() && t != absl::InfiniteFuture(); }
 
@@ -111,8 +109,7 @@ std::optional<Shift> RotationShiftAt(const Roster& roster, const RosterChanges& 
   }
   const int64_t k = clock.IndexAt(t);
   if (k < 0) return Shift{"", absl::InfinitePast(), clock.Start(0)};  // before the first handoff
-  return Shift{MemberOf(k, MembersOf(rotation, changes), rotation.shifts_per_turn), clock.Start(k),
-               clock.Start(k + 1)};
+  return Shift{MemberOf(k, MembersOf(rotation, changes), rotation.shifts_per_turn), clock.Start(k), clock.Start(k + 1)};
 }
 
 OnCall OnCallAt(const Roster& roster, const RosterChanges& changes, absl::Time t, const absl::TimeZone& time_zone) {

@@ -96,8 +96,8 @@ TEST_F(OnCallTest, SpringForwardNightShiftIsElevenHoursAndHandoffsStayAtLocalTim
   const Roster roster = TwelveHour();
   // 2026-03-08: at 02:00 PST clocks go to 03:00 PDT. The night shift from Saturday 20:00 to
   // Sunday 08:00 is shift 123 (61 days after 01-05, second shift of the day): member a.
-  for (absl::Time t : {Local(2026, 3, 7, 20), Local(2026, 3, 8, 1, 59), Local(2026, 3, 8, 3, 0),
-                       Local(2026, 3, 8, 7, 59)}) {
+  for (absl::Time t :
+       {Local(2026, 3, 7, 20), Local(2026, 3, 8, 1, 59), Local(2026, 3, 8, 3, 0), Local(2026, 3, 8, 7, 59)}) {
     const Shift night = ShiftAt(roster, t);
     EXPECT_EQ(night.person_id, "a");
     EXPECT_EQ(LocalOf(night.starts_at), absl::CivilSecond(2026, 3, 7, 20, 0, 0));

@@ -14,10 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
 #include "services/common/base/status_join.h"
+#include "services/common/domain/events.h"
 #include "services/common/serving/metrics.h"
 #include "services/paging/paging_keys.h"
 
@@ -40,14 +40,15 @@ absl::StatusOr<DeliverySubject> ParseDeliverySubject(absl::string_view kind, abs
   }
   const std::vector<absl::string_view> parts = absl::StrSplit(subject, '|');
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(kind, " subject \"", subject, "\" ", why, " (expected <event id>|<contact index>",
-                                                   retry ? "|<try>" : "", ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        kind, " subject \"", subject, "\" ", why, " (expected <event id>|<contact index>", retry ? "|<try>" : "", ")"));
   };
   if (parts.size() != (retry ? 3u : 2u)) return bad("has the wrong number of parts");
   DeliverySubject out;
   out.event_id = std::string(parts[0]);
   if (out.event_id.empty()) return bad("has no event id");
-  if (!absl::SimpleAtoi(parts[1], &out.contact_index) || out.contact_index < 0) return bad("has no valid contact index");
+  if (!absl::SimpleAtoi(parts[1], &out.contact_index) || out.contact_index < 0)
+    return bad("has no valid contact index");
   if (retry && (!absl::SimpleAtoi(parts[2], &out.try_number) || out.try_number < 2)) {
     return bad("has no valid try (2 or more)");
   }
@@ -108,7 +109,6 @@ return false
   return *script;
 }
 
-
 constexpr char kProducer[] = "paging";
 // How long a try waits for Redis before the message is retried by the consumer.
 constexpr absl::Duration kRedisWait = absl::Seconds(5);
@@ -123,7 +123,7 @@ struct Pending {
 // The PageSent or ShiftStarting being delivered, shared by its tries.
 struct Source {
   Envelope event;
-  std::string bytes;  // event serialized, as kept at PageSentBody
+  std::string bytes;    // event serialized, as kept at PageSentBody
   std::string page_id;  // "" for ShiftStarting (never stopped)
   std::string person_id;
   int attempt = 0;
@@ -134,7 +134,7 @@ struct Source {
 enum Outcome { kDelivered, kFailed, kRetry, kSkippedStopped, kOutcomes };
 constexpr std::array<const char*, kOutcomes> kOutcomeNames = {"delivered", "failed", "retry", "skipped_stopped"};
 constexpr std::array<ContactMethod::Kind, 4> kKinds = {ContactMethod::Kind::kWebhook, ContactMethod::Kind::kSms,
-                                                      ContactMethod::Kind::kVoice, ContactMethod::Kind::kLog};
+                                                       ContactMethod::Kind::kVoice, ContactMethod::Kind::kLog};
 
 }  // namespace
 
@@ -151,10 +151,11 @@ class PageDelivery::Impl {
     for (size_t k = 0; k < kKinds.size(); ++k) {
       const std::string channel(ContactKindName(kKinds[k]));
       for (int o = 0; o < kOutcomes; ++o) {
-        outcomes_[k][o] = &Metrics::Get().GetCounter(
-            "csec_paging_deliveries_total", "Contact-method sends by outcome (delivered, failed: given up, retry, "
-            "skipped_stopped: the page was stopped first)",
-            Labels({{"channel", channel}, {"outcome", kOutcomeNames[o]}}));
+        outcomes_[k][o] =
+            &Metrics::Get().GetCounter("csec_paging_deliveries_total",
+                                       "Contact-method sends by outcome (delivered, failed: given up, retry, "
+                                       "skipped_stopped: the page was stopped first)",
+                                       Labels({{"channel", channel}, {"outcome", kOutcomeNames[o]}}));
       }
       send_seconds_[k] = &Metrics::Get().GetHistogram(
           "csec_paging_send_seconds", "How long one send of a contact method took", Labels({{"channel", channel}}));
@@ -240,9 +241,8 @@ class PageDelivery::Impl {
     }
     source->person = config_->FindPerson(source->person_id);
     if (source->person == nullptr) {
-      log::Warn("paging.delivery_unknown_person", {{"case_id", event.case_id()},
-                                                   {"event_id", event.event_id()},
-                                                   {"person_id", source->person_id}});
+      log::Warn("paging.delivery_unknown_person",
+                {{"case_id", event.case_id()}, {"event_id", event.event_id()}, {"person_id", source->person_id}});
       return nullptr;
     }
     return source;
@@ -258,27 +258,29 @@ class PageDelivery::Impl {
       StartContacts(source, std::move(done));
       return;
     }
-    redis_->EvalAsync(
-        ExistsUnlessLostScript(), {redis_keys::PageStopped(event.case_id(), source->page_id), redis_keys::PagingEpoch()},
-        {}, [this, source, done = std::move(done)](absl::StatusOr<RedisReply> stopped) mutable {
-          if (!stopped.ok()) {
-            done(stopped.status());
-            return;
-          }
-          if (stopped->integer < 0) {  // a mark Redis forgot would send to an acknowledged page
-            done(PagingStateLost());
-            return;
-          }
-          if (stopped->integer > 0) {
-            for (const ContactMethod& contact : source->person->contacts) Count(contact.kind, kSkippedStopped);
-            log::Info("paging.delivery_skipped_stopped",
-                      {{"case_id", source->event.case_id()}, {"page_id", source->page_id},
-                       {"event_id", source->event.event_id()}, {"person_id", source->person_id}});
-            done(absl::OkStatus());
-            return;
-          }
-          StartContacts(source, std::move(done));
-        });
+    redis_->EvalAsync(ExistsUnlessLostScript(),
+                      {redis_keys::PageStopped(event.case_id(), source->page_id), redis_keys::PagingEpoch()}, {},
+                      [this, source, done = std::move(done)](absl::StatusOr<RedisReply> stopped) mutable {
+                        if (!stopped.ok()) {
+                          done(stopped.status());
+                          return;
+                        }
+                        if (stopped->integer < 0) {  // a mark Redis forgot would send to an acknowledged page
+                          done(PagingStateLost());
+                          return;
+                        }
+                        if (stopped->integer > 0) {
+                          for (const ContactMethod& contact : source->person->contacts)
+                            Count(contact.kind, kSkippedStopped);
+                          log::Info("paging.delivery_skipped_stopped", {{"case_id", source->event.case_id()},
+                                                                        {"page_id", source->page_id},
+                                                                        {"event_id", source->event.event_id()},
+                                                                        {"person_id", source->person_id}});
+                          done(absl::OkStatus());
+                          return;
+                        }
+                        StartContacts(source, std::move(done));
+                      });
   }
 
   // Keeps the envelope for later tries, then sends or schedules each contact method.
@@ -565,9 +567,7 @@ class PageDelivery::Impl {
     return out;
   }
 
-  void Produce(const Envelope& out, HandlerDone done) {
-    producer_->ProduceAsync(out, std::move(done));
-  }
+  void Produce(const Envelope& out, HandlerDone done) { producer_->ProduceAsync(out, std::move(done)); }
 
   void MarkDone(const std::string& case_id, const std::string& delivery_id, absl::string_view how, HandlerDone done) {
     redis_->CommandAsync({"SET", redis_keys::DeliveryDone(case_id, delivery_id), std::string(how), "PX", horizon_ms_},
@@ -596,8 +596,8 @@ class PageDelivery::Impl {
   std::vector<std::thread> workers_;
 };
 
-PageDelivery::PageDelivery(const PagingConfig* config, RedisClient* redis, EventProducer* producer,
-                           const Clock* clock, DeliveryChannels channels, int threads, absl::Duration horizon)
+PageDelivery::PageDelivery(const PagingConfig* config, RedisClient* redis, EventProducer* producer, const Clock* clock,
+                           DeliveryChannels channels, int threads, absl::Duration horizon)
     : impl_(std::make_unique<Impl>(config, redis, producer, clock, channels, threads, horizon)) {}
 
 PageDelivery::~PageDelivery() = default;

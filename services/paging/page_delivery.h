@@ -52,8 +52,8 @@
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/base/clock.h"
 #include "services/common/kafka/kafka_consumer.h"
-#include "services/common/runtime/event_producer.h"
 #include "services/common/redis/redis.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/paging/delivery_channel.h"
 #include "services/paging/paging_config.h"
 

@@ -4,12 +4,7 @@
 #include "services/paging/page_delivery.h"
 
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +12,11 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -153,7 +153,9 @@ class Receiver {
     thread_.join();
   }
   int port() const { return port_; }
-  std::string url(const std::string& path = "/hook") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path = "/hook") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
 
  private:
   httplib::Server server_;
@@ -234,8 +236,8 @@ TEST(WebhookChannel, UnreachableReceiverIsNotDelivered) {
 
 TEST(WebhookChannel, AddressThatIsNoHttpUrlIsNotDelivered) {
   WebhookChannel channel("s3cret", kFast);
-  for (const std::string address : {"", "ftp://example.org/x", "127.0.0.1:80/hook", "http:///hook",
-                                    "https://user:pw@example.org/hook"}) {
+  for (const std::string address :
+       {"", "ftp://example.org/x", "127.0.0.1:80/hook", "http:///hook", "https://user:pw@example.org/hook"}) {
     DeliveryResult r = channel.Send(SampleNotification(address));
     EXPECT_FALSE(r.delivered) << address;
     EXPECT_THAT(r.error, HasSubstr("webhook address")) << address;

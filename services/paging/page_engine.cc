@@ -55,9 +55,7 @@ constexpr char kEmergencyNote[] = "Emergency care comes first: the referral repo
 // levels at most, so a cycle of on_exhausted roles cannot page forever.
 constexpr int kMaxExhaustedDepth = 2;
 
-bool IsOver(const PageRecord& page) {
-  return page.state() == csec::dispatch::v1::PAGE_STATE_CLOSED;
-}
+bool IsOver(const PageRecord& page) { return page.state() == csec::dispatch::v1::PAGE_STATE_CLOSED; }
 bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, absl::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
@@ -178,8 +176,8 @@ class Decider {
   }
 
   void Skip(PageRecord& page, const std::string& why) {
-    Envelope& e = Emit("step-skipped", absl::StrCat(page.page_id(), "|", page.round(), "|", page.step_index(), "|",
-                                                    page.attempt()));
+    Envelope& e = Emit("step-skipped",
+                       absl::StrCat(page.page_id(), "|", page.round(), "|", page.step_index(), "|", page.attempt()));
     auto* skipped = e.mutable_step_skipped();
     skipped->set_page_id(page.page_id());
     skipped->set_step_index(page.step_index());
@@ -419,7 +417,8 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
     case Envelope::kArrivalRecorded: {
       const auto& arrival = event.arrival_recorded();
       bool known = false;
-      for (const auto& a : summary.arrivals()) known |= a.role() == arrival.role() && a.person_id() == arrival.person_id();
+      for (const auto& a : summary.arrivals())
+        known |= a.role() == arrival.role() && a.person_id() == arrival.person_id();
       if (!known) *summary.add_arrivals() = arrival;
       for (PageRecord& page : *d.state().mutable_pages()) {
         if (ArrivalRoleOf(d.state(), page) == arrival.role()) d.Close(page, "arrived");
@@ -447,8 +446,8 @@ PagingDecision DecidePaging(const PagingCaseState& state, const Envelope& event,
       const auto& scheduled = event.medical_appointment_scheduled();
       // A replayed earlier booking after a later failure is old news: it closes and notes nothing.
       for (const PageRecord& page : d.state().pages()) {
-        if (std::optional<int> booking = FailedBookingOf(page); booking.has_value() && scheduled.booking_number() > 0 &&
-                                                                 *booking > scheduled.booking_number()) {
+        if (std::optional<int> booking = FailedBookingOf(page);
+            booking.has_value() && scheduled.booking_number() > 0 && *booking > scheduled.booking_number()) {
           return d.Finish(false);
         }
       }

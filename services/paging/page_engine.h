@@ -28,7 +28,7 @@
 namespace csec::paging {
 
 // Wait kinds paging asks the timers service for.
-inline constexpr char kStepWait[] = "page_step";          // subject "<page id>|<attempt>"
+inline constexpr char kStepWait[] = "page_step";            // subject "<page id>|<attempt>"
 inline constexpr char kShiftNoticeWait[] = "shift_notice";  // case "roster:<id>", subject "<start ms>"
 inline constexpr char kCaseRoutedReason[] = "case_routed";
 // The medical service found no slot: "medical_scheduling_failed:<booking number>", so a later
@@ -63,8 +63,8 @@ struct PagingDecision {
 bool PagingActsOn(const csec::dispatch::v1::Envelope& event);
 
 // The case's pages after `event` (see the event handling in page_engine.cc's header comment).
-PagingDecision DecidePaging(const csec::dispatch::v1::PagingCaseState& state,
-                            const csec::dispatch::v1::Envelope& event, const EngineContext& context);
+PagingDecision DecidePaging(const csec::dispatch::v1::PagingCaseState& state, const csec::dispatch::v1::Envelope& event,
+                            const EngineContext& context);
 
 // A roster's "shift_notice" wait fired for the shift starting at `shift_start`: the
 // ShiftStarting for whoever is on call then, and the wait for the next shift's notice.

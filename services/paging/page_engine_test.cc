@@ -7,8 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
 #include "services/common/base/clock.h"
 #include "services/paging/page_delivery.h"
 #include "services/paging/paging_replay.h"
@@ -82,10 +82,11 @@ class PageEngineTest : public ::testing::Test {
 
   EngineContext Context() {
     return {.config = &config_,
-            .on_call = [this](const std::string& roster, absl::Time) {
-              auto it = on_call_.find(roster);
-              return it == on_call_.end() ? OnCall{} : OnCall{.person_id = it->second, .source = "rotation"};
-            },
+            .on_call =
+                [this](const std::string& roster, absl::Time) {
+                  auto it = on_call_.find(roster);
+                  return it == on_call_.end() ? OnCall{} : OnCall{.person_id = it->second, .source = "rotation"};
+                },
             .now = now_};
   }
 
@@ -324,7 +325,8 @@ TEST_F(PageEngineTest, RepeatedPageCarriesTheCaseAsItIsNow) {
 
 TEST_F(PageEngineTest, MissedDeadlinePagesOnlyLinesForTheCasesAgencyOnce) {
   Apply(Routed());
-  std::vector<Envelope> events = Apply(Missed("responder_arrival", {"ctu-supervisor", "mart-supervisor", "cph-supervisor"}));
+  std::vector<Envelope> events =
+      Apply(Missed("responder_arrival", {"ctu-supervisor", "mart-supervisor", "cph-supervisor"}));
   EXPECT_THAT(PagedPeople(events), ElementsAre("ctu-boss", "cph-boss"));
   EXPECT_EQ(First(events, Envelope::kPageSent)->page_sent().reason(), "deadline_missed:responder_arrival");
   EXPECT_THAT(Apply(Missed("responder_arrival", {"ctu-supervisor", "mart-supervisor", "cph-supervisor"})), IsEmpty());
@@ -361,9 +363,7 @@ TEST_F(PageEngineTest, ShiftNoticeGoesToWhoeverTakesOverAndAsksForTheNextOne) {
   config_.rosters = {roster};
   config_.time_zone = absl::UTCTimeZone();
   EngineContext context = Context();
-  context.on_call = [&](const std::string&, absl::Time at) {
-    return OnCallAt(roster, {}, at, config_.time_zone);
-  };
+  context.on_call = [&](const std::string&, absl::Time at) { return OnCallAt(roster, {}, at, config_.time_zone); };
   const absl::Time handoff = absl::FromCivil(absl::CivilSecond(2026, 3, 2, 20, 0, 0), absl::UTCTimeZone());
   std::vector<Envelope> events = ShiftNoticeEvents(roster, handoff, context);
   ASSERT_EQ(events.size(), 2u);
@@ -505,8 +505,8 @@ TEST_F(PageEngineTest, ALaterBookingClosesTheFailurePages) {
   ack.mutable_page_acknowledged()->set_person_id("hub-a-coord");
   Apply(ack);
   events = Apply(ExamRecorded());
-  EXPECT_THAT(Closed(events), ElementsAre(FailedPage("hub-a", 3) + " exam recorded",
-                                          FailedPage("ctu-spa-4", 3) + " exam recorded"));
+  EXPECT_THAT(Closed(events),
+              ElementsAre(FailedPage("hub-a", 3) + " exam recorded", FailedPage("ctu-spa-4", 3) + " exam recorded"));
   EXPECT_EQ(Count(events, Envelope::kWaitCancelled), 1);  // the acknowledged page had no wait running
   EXPECT_EQ(state_.summary().medical_note(), "Medical Hub exam recorded at hub-a.");
 }
@@ -573,7 +573,7 @@ TEST_F(PageEngineTest, ARebuildFromTheEventsGivesBackTheStateTheDecisionsLeft) {
   decide(Missed("responder_arrival", {"ctu-supervisor", "mart-supervisor"}), false);
   now_ += absl::Minutes(5);
   decide(SchedulingFailed(1), false);
-  decide(Scheduled(2), false);  // closes the failure's pages
+  decide(Scheduled(2), false);                    // closes the failure's pages
   Envelope arrival = Event("arrival-responder");  // the advocate's page stays acknowledged
   arrival.mutable_arrival_recorded()->set_role(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER);
   arrival.mutable_arrival_recorded()->set_person_id("ctu-a");

@@ -14,9 +14,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/domain/events.h"
 #include "services/common/kafka/topic_tail.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -33,7 +33,9 @@ constexpr absl::Duration kOpenTimeout = absl::Seconds(5);
 // The longest wait for Kafka between two looks at `cancelled`.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(200);
 
-absl::Status BadToken(absl::string_view what) { return absl::InvalidArgumentError(absl::StrCat("resume_token ", what)); }
+absl::Status BadToken(absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("resume_token ", what));
+}
 
 // An entry of a token quoted for an error message: printable, and short.
 std::string Quote(absl::string_view s) {
@@ -58,8 +60,8 @@ absl::StatusOr<Int> ParseNumber(absl::string_view text, absl::string_view what, 
   }
   Int value = 0;
   if (!AllDigits(text) || !absl::SimpleAtoi(text, &value)) {
-    return BadToken(absl::StrCat("has an entry ", Quote(entry), " whose ", what,
-                                 " is not a non-negative decimal number in range"));
+    return BadToken(
+        absl::StrCat("has an entry ", Quote(entry), " whose ", what, " is not a non-negative decimal number in range"));
   }
   return value;
 }
@@ -82,7 +84,8 @@ std::string EncodeResumeToken(const std::map<int32_t, int64_t>& positions) {
 absl::StatusOr<std::map<int32_t, int64_t>> DecodeResumeToken(absl::string_view token) {
   if (token.empty()) return BadToken("is empty");
   if (token.size() > kMaxTokenBytes) {
-    return BadToken(absl::StrCat("is too long (", token.size(), " bytes; a real one is far below ", kMaxTokenBytes, ")"));
+    return BadToken(
+        absl::StrCat("is too long (", token.size(), " bytes; a real one is far below ", kMaxTokenBytes, ")"));
   }
   if (!absl::StartsWith(token, kTokenPrefix)) {
     return BadToken(absl::StrCat("does not start with \"", kTokenPrefix,
@@ -103,7 +106,8 @@ absl::StatusOr<std::map<int32_t, int64_t>> DecodeResumeToken(absl::string_view t
   if (text.empty()) return positions;  // no partition named: every partition from its beginning
   for (absl::string_view entry : absl::StrSplit(text, ',')) {
     std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
-    if (parts.size() != 2) return BadToken(absl::StrCat("has an entry ", Quote(entry), " that is not partition:offset"));
+    if (parts.size() != 2)
+      return BadToken(absl::StrCat("has an entry ", Quote(entry), " that is not partition:offset"));
     ASSIGN_OR_RETURN(int32_t partition, ParseNumber<int32_t>(parts[0], "partition", entry));
     ASSIGN_OR_RETURN(int64_t offset, ParseNumber<int64_t>(parts[1], "offset", entry));
     if (!positions.emplace(partition, offset).second) {

@@ -101,9 +101,9 @@ TEST(ResumeTokenTest, RefusesBadNumbers) {
   ExpectBadToken(TokenOf("0:5 "), "offset is not");
   ExpectBadToken(TokenOf("0:0x10"), "offset is not");
   ExpectBadToken(TokenOf("0:1.5"), "offset is not");
-  ExpectBadToken(TokenOf("0:99999999999999999999"), "in range");        // past int64
-  ExpectBadToken(TokenOf("3000000000:1"), "partition is not");          // past int32
-  ExpectBadToken(TokenOf(std::string("0:1\0", 4)), "offset is not");    // a NUL byte
+  ExpectBadToken(TokenOf("0:99999999999999999999"), "in range");      // past int64
+  ExpectBadToken(TokenOf("3000000000:1"), "partition is not");        // past int32
+  ExpectBadToken(TokenOf(std::string("0:1\0", 4)), "offset is not");  // a NUL byte
 }
 
 TEST(ResumeTokenTest, RefusesNegativeNumbers) {

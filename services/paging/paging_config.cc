@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/base/ids.h"
-#include "services/common/domain/yaml_config.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/domain/yaml_config.h"
 
 namespace csec::paging {
 namespace {
@@ -67,8 +67,7 @@ class IdIndex {
   // Reports a reference to an id that is not in this list; empty ids were reported already.
   void CheckReference(YamlMap& item, absl::string_view key, const std::string& id) const {
     if (id.empty() || Contains(id)) return;
-    item.AddError(key, absl::StrCat("names \"", id, "\", which is not the id of any entry in '",
-                                    list_name_, "'"));
+    item.AddError(key, absl::StrCat("names \"", id, "\", which is not the id of any entry in '", list_name_, "'"));
   }
 
  private:
@@ -151,18 +150,18 @@ ContactMethod ParseContact(YamlMap& map) {
   }
   if (!address) {
     if (!map.Has("address")) {
-      map.AddError("address", absl::StrCat("is required for method ", method,
-                                           contact.kind == ContactMethod::Kind::kWebhook
-                                               ? " (an http:// or https:// URL)"
-                                               : " (a phone number)"));
+      map.AddError("address",
+                   absl::StrCat("is required for method ", method,
+                                contact.kind == ContactMethod::Kind::kWebhook ? " (an http:// or https:// URL)"
+                                                                              : " (a phone number)"));
     }
     return contact;
   }
   contact.address = *address;
   if (contact.kind == ContactMethod::Kind::kWebhook) {
     if (!absl::StartsWith(*address, "http://") && !absl::StartsWith(*address, "https://")) {
-      map.AddError("address", absl::StrCat("must be an http:// or https:// URL for method webhook, got \"",
-                                           *address, "\""));
+      map.AddError("address",
+                   absl::StrCat("must be an http:// or https:// URL for method webhook, got \"", *address, "\""));
     }
   } else if (!LooksLikePhoneNumber(*address)) {
     map.AddError("address", absl::StrCat("must be a phone number (digits, an optional leading +, "
@@ -211,8 +210,7 @@ std::optional<Rotation> ParseRotation(YamlMap& roster_map, const IdIndex& people
     const std::string key = absl::StrCat("handoffs[", i, "]");
     std::optional<absl::Duration> at = ParseHandoff(handoffs[i]);
     if (!at) {
-      map->AddError(key, absl::StrCat("must be a local time written HH:MM, 00:00 to 23:59, got \"",
-                                      handoffs[i], "\""));
+      map->AddError(key, absl::StrCat("must be a local time written HH:MM, 00:00 to 23:59, got \"", handoffs[i], "\""));
       continue;
     }
     if (!rotation.handoffs.empty() && *at <= rotation.handoffs.back()) {
@@ -298,9 +296,8 @@ Chain ParseChain(YamlMap& map, IdIndex& ids, const IdIndex& people, const IdInde
       if (default_wait) {
         step.wait = *default_wait;
       } else {
-        step_map.AddError("wait", absl::StrCat("is required: the protocol config (", protocol.file_name,
-                                               ") has no ", kPageAckTimeoutDeadline,
-                                               " deadline to take the default from"));
+        step_map.AddError("wait", absl::StrCat("is required: the protocol config (", protocol.file_name, ") has no ",
+                                               kPageAckTimeoutDeadline, " deadline to take the default from"));
       }
     }
     step_map.RejectUnknownKeys();
@@ -401,8 +398,9 @@ void CheckProtocolRoles(YamlConfigReader& reader, const IdIndex& chain_ids, cons
     need(kHubCoordinatorFallbackChain, "hubs (the Medical Hub coordinator line paged for a hub without a chain)");
   }
   for (const auto& [role, whos] : needs) {
-    reader.AddError("chains", absl::StrCat("no chain for role \"", role, "\" named by ", absl::StrJoin(whos, ", "),
-                                           " in ", protocol.file_name.empty() ? "the protocol config" : protocol.file_name));
+    reader.AddError("chains",
+                    absl::StrCat("no chain for role \"", role, "\" named by ", absl::StrJoin(whos, ", "), " in ",
+                                 protocol.file_name.empty() ? "the protocol config" : protocol.file_name));
   }
 }
 
@@ -500,8 +498,7 @@ absl::StatusOr<PagingConfig> LoadPagingConfig(const std::string& path, const Pro
   std::ostringstream contents;
   contents << file.rdbuf();
   if (file.bad()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": cannot read the paging configuration: read error"));
+    return absl::FailedPreconditionError(absl::StrCat(path, ": cannot read the paging configuration: read error"));
   }
   return ParsePagingConfig(contents.str(), path, protocol);
 }

@@ -89,7 +89,7 @@ struct Chain {
   std::string id = {};
   std::string name = {};
   std::vector<ChainStep> steps = {};  // never empty
-  int repeat = 0;                // further times through all steps before it is exhausted
+  int repeat = 0;                     // further times through all steps before it is exhausted
   // The role paged when the chain is exhausted (a chain id); empty: none (operations still see
   // ChainExhausted).
   std::string on_exhausted = {};
@@ -100,15 +100,15 @@ struct Chain {
 
 // How contact methods are retried (webhooks; adapters that report failure).
 struct DeliverySettings {
-  int tries = 4;                                    // sends per contact method before moving on
-  absl::Duration first_retry = absl::Seconds(1);    // doubled after each failure
+  int tries = 4;                                  // sends per contact method before moving on
+  absl::Duration first_retry = absl::Seconds(1);  // doubled after each failure
   absl::Duration max_retry = absl::Seconds(30);
-  absl::Duration send_timeout = absl::Seconds(2);   // one send (connect + answer)
+  absl::Duration send_timeout = absl::Seconds(2);  // one send (connect + answer)
 };
 
 struct PagingConfig {
-  std::string path;     // the file it was read from, for messages
-  std::string version;  // first 12 hex digits of the file's SHA-256
+  std::string path;          // the file it was read from, for messages
+  std::string version;       // first 12 hex digits of the file's SHA-256
   absl::TimeZone time_zone;  // the protocol config's time_zone
   // Tell people this long before their shift starts (ShiftStarting). Key `shift_notice_before`.
   absl::Duration shift_notice_before = absl::Minutes(30);

@@ -339,8 +339,8 @@ TEST(ParsePagingConfigTest, ReadsChainsWithTheirDefaults) {
   EXPECT_FALSE(ctu->applies_to_agency.has_value());
 
   const Chain* mart = config->FindChain("mart-north");
-  EXPECT_EQ(mart->repeat, 0);             // default
-  EXPECT_EQ(mart->on_exhausted, "");      // default: none
+  EXPECT_EQ(mart->repeat, 0);         // default
+  EXPECT_EQ(mart->on_exhausted, "");  // default: none
   EXPECT_EQ(config->FindChain("ctu-supervisor")->applies_to_agency, ResponderAgency::RESPONDER_AGENCY_CTU);
   EXPECT_EQ(config->FindChain("mart-supervisor")->applies_to_agency, ResponderAgency::RESPONDER_AGENCY_MART);
   EXPECT_EQ(config->FindChain("missing"), nullptr);
@@ -462,8 +462,8 @@ TEST(PagingConfigErrorsTest, TargetNeedsExactlyOneKey) {
 
 TEST(PagingConfigErrorsTest, MissingChainForARoleTheProtocolPages) {
   // Without the mart-supervisor chain, the responder_arrival deadline has no one to escalate to.
-  const std::string without_mart_supervisor = SmallWith(
-      "  - id: mart-supervisor\n    name: MART supervisor line\n", "  - id: mart-lead\n    name: MART lead line\n");
+  const std::string without_mart_supervisor = SmallWith("  - id: mart-supervisor\n    name: MART supervisor line\n",
+                                                        "  - id: mart-lead\n    name: MART lead line\n");
   EXPECT_THAT(ErrorOf(without_mart_supervisor),
               HasSubstr("paging-test.yaml: key 'chains': no chain for role \"mart-supervisor\" named by "
                         "deadlines.responder_arrival.escalate_to in protocol-test.yaml"));
@@ -474,8 +474,8 @@ TEST(PagingConfigErrorsTest, MissingChainForARoleTheProtocolPages) {
   EXPECT_THAT(ErrorOf(SmallWith("  - id: advocates\n    name: Advocates\n", "  - id: advocacy\n    name: Advocates\n")),
               HasSubstr("no chain for role \"advocates\" named by advocacy_agencies (agency \"advocates\")"));
   const std::string without_cph = absl::StrReplaceAll(
-      std::string(kSmallConfig), {{"  - id: cph-supervisor\n", "  - id: cph-lead\n"},
-                                  {"on_exhausted: cph-supervisor", "on_exhausted: cph-lead"}});
+      std::string(kSmallConfig),
+      {{"  - id: cph-supervisor\n", "  - id: cph-lead\n"}, {"on_exhausted: cph-supervisor", "on_exhausted: cph-lead"}});
   EXPECT_THAT(ErrorOf(without_cph),
               HasSubstr("no chain for role \"cph-supervisor\" named by deadlines.page_ack_timeout.escalate_to, "
                         "routing.supervisor_id"));

@@ -4,13 +4,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/domain/events.h"
-#include "services/common/serving/grpc_call.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
+#include "services/common/serving/grpc_call.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/page_watch.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -78,7 +78,8 @@ grpc::Status PagingGrpcService::WatchPages(grpc::ServerContext* context,
   });
 }
 
-grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext* context, const csec::dispatch::v1::AcknowledgeRequest* request,
+grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext* context,
+                                            const csec::dispatch::v1::AcknowledgeRequest* request,
                                             csec::dispatch::v1::PageActionResponse* response) {
   return Answer(context, "Acknowledge", [&](const RpcCall&) -> absl::Status {
     PagingCaseState state;
@@ -96,7 +97,8 @@ grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext* context, const 
       return absl::FailedPreconditionError("page_id: the page is closed (arrival, deadline met or case closed)");
     }
     if (!Has(page->paged_person_ids(), request->person_id())) {
-      return absl::FailedPreconditionError(absl::StrCat("person_id: \"", request->person_id(), "\" was not paged for this page"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("person_id: \"", request->person_id(), "\" was not paged for this page"));
     }
     // Deliveries stop now, not once the event has gone round through Kafka.
     absl::StatusOr<bool> first = store_->MarkAcknowledged(request->case_id(), page->page_id());
@@ -110,8 +112,7 @@ grpc::Status PagingGrpcService::Acknowledge(grpc::ServerContext* context, const 
     e.mutable_page_acknowledged()->set_page_id(page->page_id());
     e.mutable_page_acknowledged()->set_person_id(request->person_id());
     *e.mutable_page_acknowledged()->mutable_acknowledged_at() = ToProtoTime(now);
-    absl::Status produced =
-        producer_->Produce(e, absl::Now() + kProduceTimeout);
+    absl::Status produced = producer_->Produce(e, absl::Now() + kProduceTimeout);
     if (!produced.ok()) {
       // Not recorded: let the caller's retry record it (deliveries resume meanwhile).
       (void)store_->ClearStopped(request->case_id(), page->page_id());
@@ -131,12 +132,14 @@ grpc::Status PagingGrpcService::Decline(grpc::ServerContext* context, const csec
         store_, clock_, request->case_id(), request->page_id(), request->person_id(),
         [&](const PageRecord& p) { return Has(p.current_person_ids(), request->person_id()); }, &state);
     if (!page.ok()) return page.status();
-    if (page->state() != csec::dispatch::v1::PAGE_STATE_OPEN || !Has(page->current_person_ids(), request->person_id())) {
-      return absl::FailedPreconditionError(absl::StrCat("person_id: \"", request->person_id(),
-                                       "\" is not being paged for this page now (it moved on, was acknowledged or closed)"));
+    if (page->state() != csec::dispatch::v1::PAGE_STATE_OPEN ||
+        !Has(page->current_person_ids(), request->person_id())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("person_id: \"", request->person_id(),
+                       "\" is not being paged for this page now (it moved on, was acknowledged or closed)"));
     }
-    const std::string event_id =
-        DeriveId("paging.page-declined", absl::StrCat(page->page_id(), "|", page->attempt(), "|", request->person_id()));
+    const std::string event_id = DeriveId(
+        "paging.page-declined", absl::StrCat(page->page_id(), "|", page->attempt(), "|", request->person_id()));
     const absl::Time now = clock_->Now();
     Envelope e = NewEnvelope(event_id, request->case_id(), "paging", now);
     auto* declined = e.mutable_page_declined();
@@ -146,8 +149,7 @@ grpc::Status PagingGrpcService::Decline(grpc::ServerContext* context, const csec
     declined->set_reason(request->reason());
     *declined->mutable_declined_at() = ToProtoTime(now);
     response->set_event_id(event_id);
-    return 
-        producer_->Produce(e, absl::Now() + kProduceTimeout);
+    return producer_->Produce(e, absl::Now() + kProduceTimeout);
   });
 }
 
@@ -162,10 +164,12 @@ grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext* context,
     if (!page.ok()) return page.status();
     const csec::dispatch::v1::ResponderRole role = ArrivalRoleOf(state, *page);
     if (role == csec::dispatch::v1::RESPONDER_ROLE_UNSPECIFIED) {
-      return absl::FailedPreconditionError("page_id: arrivals are recorded on a responder's or advocate's case_routed page");
+      return absl::FailedPreconditionError(
+          "page_id: arrivals are recorded on a responder's or advocate's case_routed page");
     }
     if (!Has(page->paged_person_ids(), request->person_id())) {
-      return absl::FailedPreconditionError(absl::StrCat("person_id: \"", request->person_id(), "\" was not paged for this page"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("person_id: \"", request->person_id(), "\" was not paged for this page"));
     }
     const absl::Time now = clock_->Now();
     const std::string event_id = DeriveId("paging.arrival", page->page_id());
@@ -181,8 +185,7 @@ grpc::Status PagingGrpcService::RecordArrival(grpc::ServerContext* context,
     arrival->set_role(role);
     arrival->set_person_id(request->person_id());
     *arrival->mutable_arrived_at() = request->has_arrived_at() ? request->arrived_at() : ToProtoTime(now);
-    return 
-        producer_->Produce(e, absl::Now() + kProduceTimeout);
+    return producer_->Produce(e, absl::Now() + kProduceTimeout);
   });
 }
 
@@ -222,7 +225,8 @@ grpc::Status PagingGrpcService::OnCall(grpc::ServerContext* context, const csec:
   });
 }
 
-grpc::Status PagingGrpcService::ChangeRoster(grpc::ServerContext* context, const csec::dispatch::v1::ChangeRosterRequest* request,
+grpc::Status PagingGrpcService::ChangeRoster(grpc::ServerContext* context,
+                                             const csec::dispatch::v1::ChangeRosterRequest* request,
                                              csec::dispatch::v1::ChangeRosterResponse* response) {
   return Answer(context, "ChangeRoster", [&](const RpcCall&) -> absl::Status {
     absl::StatusOr<csec::dispatch::v1::ChangeRosterResponse> changed = rosters_->Change(*request);

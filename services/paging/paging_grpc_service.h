@@ -11,8 +11,8 @@
 
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/runtime/event_producer.h"
 #include "services/common/kafka/kafka_settings.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"
 #include "services/paging/roster_book.h"
@@ -23,7 +23,12 @@ class PagingGrpcService final : public csec::dispatch::v1::PagingService::Servic
  public:
   PagingGrpcService(const PagingConfig* config, PagingStore* store, RosterBook* rosters, EventProducer* producer,
                     KafkaSettings kafka, const Clock* clock)
-      : config_(config), store_(store), rosters_(rosters), producer_(producer), kafka_(std::move(kafka)), clock_(clock) {}
+      : config_(config),
+        store_(store),
+        rosters_(rosters),
+        producer_(producer),
+        kafka_(std::move(kafka)),
+        clock_(clock) {}
 
   grpc::Status WatchPages(grpc::ServerContext* context, const csec::dispatch::v1::WatchPagesRequest* request,
                           grpc::ServerWriter<csec::dispatch::v1::WatchPagesResponse>* writer) override;

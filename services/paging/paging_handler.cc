@@ -7,11 +7,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/serving/metrics.h"
 #include "services/paging/page_engine.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::paging {
 namespace {
@@ -29,19 +29,23 @@ void CountEvents(const std::vector<Envelope>& events) {
   for (const Envelope& e : events) {
     if (e.has_page_sent()) {
       sent.Increment();
-      log::Info("paging.page_sent", {{"case_id", e.case_id()}, {"page_id", e.page_sent().page_id()},
-                                     {"person_id", e.page_sent().person_id()}, {"role", e.page_sent().role()},
-                                     {"reason", e.page_sent().reason()}, {"attempt", e.page_sent().attempt()}});
+      log::Info("paging.page_sent", {{"case_id", e.case_id()},
+                                     {"page_id", e.page_sent().page_id()},
+                                     {"person_id", e.page_sent().person_id()},
+                                     {"role", e.page_sent().role()},
+                                     {"reason", e.page_sent().reason()},
+                                     {"attempt", e.page_sent().attempt()}});
     }
     if (e.has_page_escalated()) escalated.Increment();
     if (e.has_step_skipped()) {
       skipped.Increment();
-      log::Warn("paging.step_skipped", {{"case_id", e.case_id()}, {"page_id", e.step_skipped().page_id()},
-                                        {"why", e.step_skipped().why()}});
+      log::Warn("paging.step_skipped",
+                {{"case_id", e.case_id()}, {"page_id", e.step_skipped().page_id()}, {"why", e.step_skipped().why()}});
     }
     if (e.has_chain_exhausted()) {
       exhausted.Increment();
-      log::Warn("paging.chain_exhausted", {{"case_id", e.case_id()}, {"page_id", e.chain_exhausted().page_id()},
+      log::Warn("paging.chain_exhausted", {{"case_id", e.case_id()},
+                                           {"page_id", e.chain_exhausted().page_id()},
                                            {"role", e.chain_exhausted().role()},
                                            {"escalated_to", e.chain_exhausted().escalated_to()}});
     }
@@ -52,7 +56,12 @@ void CountEvents(const std::vector<Envelope>& events) {
 
 PagingHandler::PagingHandler(const PagingConfig* config, PagingStore* store, RosterBook* rosters,
                              EventProducer* producer, const Clock* clock, PagingHandlerOptions options)
-    : config_(config), store_(store), rosters_(rosters), producer_(producer), clock_(clock), workers_(options.workers) {}
+    : config_(config),
+      store_(store),
+      rosters_(rosters),
+      producer_(producer),
+      clock_(clock),
+      workers_(options.workers) {}
 
 PagingHandler::~PagingHandler() { Stop(); }
 
@@ -76,7 +85,8 @@ absl::Status PagingHandler::Process(const Envelope& event) {
                                ? config_->FindRoster(event.case_id().substr(prefix.size()))
                                : nullptr;
     if (roster == nullptr || !absl::SimpleAtoi(event.wait_fired().subject(), &start_ms)) {
-      log::Warn("paging.shift_notice_ignored", {{"case_id", event.case_id()}, {"subject", event.wait_fired().subject()}});
+      log::Warn("paging.shift_notice_ignored",
+                {{"case_id", event.case_id()}, {"subject", event.wait_fired().subject()}});
       return absl::OkStatus();
     }
     std::vector<Envelope> events = ShiftNoticeEvents(*roster, absl::FromUnixMillis(start_ms), context);

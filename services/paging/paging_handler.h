@@ -5,7 +5,8 @@
 //
 //   PagingHandler handler(&config, &store, &rosters, producer, &SystemClock::Get(), {.workers = 8});
 //   s.Consume({.group_id = "paging", .topics = ...},
-//             HandleEnvelopes("paging", [&](const Envelope& e, HandlerDone done) { handler.Handle(e, std::move(done)); }));
+//             HandleEnvelopes("paging", [&](const Envelope& e, HandlerDone done) { handler.Handle(e, std::move(done));
+//             }));
 //
 // A case's events arrive on several topics, each handled in order by the consumer but not with
 // each other; the handler runs one case's events one at a time (a case always goes to the same
@@ -21,9 +22,9 @@
 
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/base/clock.h"
+#include "services/common/base/keyed_workers.h"
 #include "services/common/kafka/kafka_consumer.h"
 #include "services/common/runtime/event_producer.h"
-#include "services/common/base/keyed_workers.h"
 #include "services/paging/page_engine.h"
 #include "services/paging/paging_config.h"
 #include "services/paging/paging_store.h"

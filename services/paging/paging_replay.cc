@@ -68,7 +68,8 @@ void PagingReplay::ApplyOwn(const Envelope& event, const std::string& bytes, abs
       sent_ids_[NotificationKey(sent.page_id(), sent.attempt(), sent.person_id())] = event.event_id();
       sent_bodies_[{event.case_id(), event.event_id()}] = {.value = bytes, .written = written};
       PageRecord* page = FindOrAdd(state, sent.page_id(), sent.role(), sent.reason(), at);
-      if (page->state() == csec::dispatch::v1::PAGE_STATE_UNSPECIFIED) page->set_state(csec::dispatch::v1::PAGE_STATE_OPEN);
+      if (page->state() == csec::dispatch::v1::PAGE_STATE_UNSPECIFIED)
+        page->set_state(csec::dispatch::v1::PAGE_STATE_OPEN);
       if (sent.attempt() < page->attempt()) break;  // a copy of an older notification
       if (sent.attempt() > page->attempt()) {
         page->set_attempt(sent.attempt());
@@ -124,10 +125,13 @@ void PagingReplay::ApplyOwn(const Envelope& event, const std::string& bytes, abs
     case Envelope::kPageDelivered:
     case Envelope::kPageDeliveryFailed: {
       const bool delivered = event.has_page_delivered();
-      const std::string& page_id = delivered ? event.page_delivered().page_id() : event.page_delivery_failed().page_id();
+      const std::string& page_id =
+          delivered ? event.page_delivered().page_id() : event.page_delivery_failed().page_id();
       const int attempt = delivered ? event.page_delivered().attempt() : event.page_delivery_failed().attempt();
-      const std::string& person = delivered ? event.page_delivered().person_id() : event.page_delivery_failed().person_id();
-      const int contact = delivered ? event.page_delivered().contact_index() : event.page_delivery_failed().contact_index();
+      const std::string& person =
+          delivered ? event.page_delivered().person_id() : event.page_delivery_failed().person_id();
+      const int contact =
+          delivered ? event.page_delivered().contact_index() : event.page_delivery_failed().contact_index();
       // A shift notice's deliveries name no page: their sends are not matched (a notice may go twice).
       auto sent = sent_ids_.find(NotificationKey(page_id, attempt, person));
       if (sent == sent_ids_.end()) break;

@@ -4,11 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/domain/events.h"
-#include "services/paging/paging_keys.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/paging/page_delivery.h"
-#include "services/common/base/status_macros.h"
+#include "services/paging/paging_keys.h"
 
 namespace csec::paging {
 
@@ -59,7 +59,9 @@ absl::Status PagingStore::Save(const std::string& case_id, const PagingCaseState
     }
   }
   keys.push_back(redis_keys::PagingEpoch());
-  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kSave, keys, {state.SerializeAsString(), absl::StrCat(absl::ToInt64Milliseconds(horizon_))}));
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      redis_->Eval(kSave, keys, {state.SerializeAsString(), absl::StrCat(absl::ToInt64Milliseconds(horizon_))}));
   return reply.integer == 1 ? absl::OkStatus() : PagingStateLost();
 }
 
@@ -101,7 +103,8 @@ if redis.call('GET', KEYS[1]) == 'acknowledged' then return 0 end
 redis.call('SET', KEYS[1], 'acknowledged', 'PX', ARGV[1])
 return 1
 )lua");
-  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kAcknowledge, {redis_keys::PageStopped(case_id, page_id)}, {absl::StrCat(absl::ToInt64Milliseconds(horizon_))}));
+  ASSIGN_OR_RETURN(RedisReply reply, redis_->Eval(kAcknowledge, {redis_keys::PageStopped(case_id, page_id)},
+                                                  {absl::StrCat(absl::ToInt64Milliseconds(horizon_))}));
   return reply.integer == 1;
 }
 
@@ -114,13 +117,14 @@ absl::Status RebuildPagingState(PagingStore* store, const PagingConfig* config, 
   PagingReplay replay(config);
   // Paging's own decisions first (the pages), then what it decided on (the case summaries).
   for (const char* topic : {kPagingTopic, kRoutingTopic, kTimersTopic, kIntakeTopic, kMedicalTopic}) {
-    absl::Status scanned = ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
-      absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m.payload);
-      if (!e.ok()) return true;  // dead-lettered when it was new
-      replay.Apply(*e, m.payload, absl::FromUnixMillis(m.timestamp_ms));
-      ++*events;
-      return true;
-    });
+    absl::Status scanned =
+        ScanTopic(kafka, topic, absl::Minutes(30), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
+          absl::StatusOr<csec::dispatch::v1::Envelope> e = ParseEnvelope(m.payload);
+          if (!e.ok()) return true;  // dead-lettered when it was new
+          replay.Apply(*e, m.payload, absl::FromUnixMillis(m.timestamp_ms));
+          ++*events;
+          return true;
+        });
     if (!scanned.ok()) return scanned;
   }
   return store->Restore(replay, absl::Now());

@@ -5,13 +5,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/log.h"
-#include "services/paging/paging_keys.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/paging/page_engine.h"
-#include "services/common/base/status_macros.h"
+#include "services/paging/paging_keys.h"
 
 namespace csec::paging {
 namespace {
@@ -53,20 +53,20 @@ absl::Status RosterBook::Rebuild(const KafkaSettings& kafka) {
   ASSIGN_OR_RETURN(RedisReply exists, redis_->Command({"EXISTS", redis_keys::PagingRosters()}));
   if (exists.integer == 1) return absl::OkStatus();
   std::map<std::string, RosterChanges> latest;
-  absl::Status scanned = ScanTopic(kafka, kPagingTopic, absl::Minutes(2), /*stop_at_end=*/true,
-                                   [&](const ConsumedMessage& m) {
-                                     absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
-                                     if (!e.ok() || !e->has_roster_changed()) return true;
-                                     const auto& changed = e->roster_changed();
-                                     RosterChanges& kept = latest[changed.roster_id()];
-                                     if (changed.roster().version() >= kept.version()) kept = changed.roster();
-                                     return true;
-                                   });
+  absl::Status scanned =
+      ScanTopic(kafka, kPagingTopic, absl::Minutes(2), /*stop_at_end=*/true, [&](const ConsumedMessage& m) {
+        absl::StatusOr<Envelope> e = ParseEnvelope(m.payload);
+        if (!e.ok() || !e->has_roster_changed()) return true;
+        const auto& changed = e->roster_changed();
+        RosterChanges& kept = latest[changed.roster_id()];
+        if (changed.roster().version() >= kept.version()) kept = changed.roster();
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   std::vector<std::string> args = {"HSET", redis_keys::PagingRosters(), kRebuiltField, "1"};
   for (const auto& [roster_id, changes] : latest) {
-    args.insert(args.end(), {roster_id, changes.SerializeAsString(), VersionField(roster_id),
-                             absl::StrCat(changes.version())});
+    args.insert(args.end(),
+                {roster_id, changes.SerializeAsString(), VersionField(roster_id), absl::StrCat(changes.version())});
   }
   log::Info("paging.rosters_rebuilt", {{"rosters_changed", static_cast<int64_t>(latest.size())}});
   return redis_->Command(std::move(args)).status();
@@ -125,7 +125,8 @@ absl::StatusOr<ChangeRosterResponse> RosterBook::Change(const ChangeRosterReques
       if (config_->FindPerson(added.person_id()) == nullptr) {
         return Invalid("add_override.person_id", absl::StrCat("no person \"", added.person_id(), "\""));
       }
-      if (!added.has_starts_at() || !added.has_ends_at()) return Invalid("add_override", "starts_at and ends_at are required");
+      if (!added.has_starts_at() || !added.has_ends_at())
+        return Invalid("add_override", "starts_at and ends_at are required");
       if (FromProtoTime(added.ends_at()) <= FromProtoTime(added.starts_at())) {
         return Invalid("add_override.ends_at", "must be after starts_at");
       }
@@ -173,13 +174,16 @@ absl::StatusOr<ChangeRosterResponse> RosterBook::Change(const ChangeRosterReques
   changed->set_change(what);
   *changed->mutable_roster() = changes;
   RETURN_IF_ERROR(producer_->Produce(e, absl::Now() + absl::Seconds(10)));
-  ASSIGN_OR_RETURN(RedisReply stored, redis_->Eval(kStoreIfUnchanged, {redis_keys::PagingRosters()}, {roster->id, VersionField(roster->id), absl::StrCat(from_version), absl::StrCat(changes.version()), changes.SerializeAsString()}));
+  ASSIGN_OR_RETURN(RedisReply stored, redis_->Eval(kStoreIfUnchanged, {redis_keys::PagingRosters()},
+                                                   {roster->id, VersionField(roster->id), absl::StrCat(from_version),
+                                                    absl::StrCat(changes.version()), changes.SerializeAsString()}));
   if (stored.integer != 1) {
     return absl::AbortedError(absl::StrCat("roster_id: ", roster->id, " was changed at the same time; try again"));
   }
-  log::Info("paging.roster_changed",
-            {{"roster_id", roster->id}, {"changed_by", request.changed_by()}, {"change", what},
-             {"version", changes.version()}});
+  log::Info("paging.roster_changed", {{"roster_id", roster->id},
+                                      {"changed_by", request.changed_by()},
+                                      {"change", what},
+                                      {"version", changes.version()}});
   ChangeRosterResponse response;
   response.set_event_id(e.event_id());
   *response.mutable_roster() = changes;

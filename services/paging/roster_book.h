@@ -21,9 +21,9 @@
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/paging_service.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/runtime/event_producer.h"
 #include "services/common/kafka/kafka_settings.h"
 #include "services/common/redis/redis.h"
+#include "services/common/runtime/event_producer.h"
 #include "services/paging/on_call.h"
 #include "services/paging/paging_config.h"
 

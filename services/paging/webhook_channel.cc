@@ -1,8 +1,6 @@
 #include "services/paging/webhook_channel.h"
 
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +9,9 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
@@ -169,7 +170,9 @@ WebhookChannel::WebhookChannel(std::string secret, DeliverySettings settings, co
 WebhookChannel::~WebhookChannel() = default;
 
 DeliveryResult WebhookChannel::Send(const Notification& notification) {
-  auto failed = [](std::string error) { return DeliveryResult{.delivered = false, .receipt = "", .error = std::move(error)}; };
+  auto failed = [](std::string error) {
+    return DeliveryResult{.delivered = false, .receipt = "", .error = std::move(error)};
+  };
   const absl::Time started = absl::Now();
 
   absl::StatusOr<WebhookUrl> url = SplitUrl(notification.contact.address);

@@ -39,8 +39,7 @@ namespace csec {
 // Stable rule ids, recorded in CaseRouted.rule_id: dashboards and audits key on them.
 inline constexpr absl::string_view kRuleHotlineOriginated = "hotline.hotline-originated";
 inline constexpr absl::string_view kRuleUnknownStation = "hotline.unknown-station";
-inline constexpr absl::string_view kRuleNonParticipatingStation =
-    "hotline.non-participating-station";
+inline constexpr absl::string_view kRuleNonParticipatingStation = "hotline.non-participating-station";
 inline constexpr absl::string_view kRuleDualStatusRecordedLead = "dual-status.recorded-lead";
 inline constexpr absl::string_view kRuleDualStatusDefaultLead = "dual-status.default-lead";
 inline constexpr absl::string_view kRuleOpenProbation = "ctu.open-probation";
@@ -48,8 +47,7 @@ inline constexpr absl::string_view kRuleOpenDcfs = "mart.open-dcfs";
 inline constexpr absl::string_view kRuleNewToBoth = "mart.new-to-both";
 
 // Fills every field of CaseRouted except referral_event_id.
-csec::dispatch::v1::CaseRouted DecideRoute(const ProtocolConfig& config,
-                                           const csec::dispatch::v1::Referral& referral);
+csec::dispatch::v1::CaseRouted DecideRoute(const ProtocolConfig& config, const csec::dispatch::v1::Referral& referral);
 
 }  // namespace csec
 

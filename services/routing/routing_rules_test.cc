@@ -75,8 +75,7 @@ routing:
 
 std::shared_ptr<const ProtocolConfig> TestConfig(absl::string_view default_lead = "dcfs") {
   std::string text(kConfig);
-  text.replace(text.find("DEFAULT_LEAD"), std::string("DEFAULT_LEAD").size(),
-               std::string(default_lead));
+  text.replace(text.find("DEFAULT_LEAD"), std::string("DEFAULT_LEAD").size(), std::string(default_lead));
   auto config = ParseProtocolConfig(text, "routing_test.yaml");
   EXPECT_TRUE(config.ok()) << config.status();
   return config.ok() ? *config : nullptr;
@@ -90,8 +89,7 @@ struct Youth {
   std::string social_worker;
 };
 
-Referral MakeReferral(absl::string_view station_id, const Youth& youth,
-                      absl::string_view agency_id = "",
+Referral MakeReferral(absl::string_view station_id, const Youth& youth, absl::string_view agency_id = "",
                       SourceKind kind = csec::dispatch::v1::SOURCE_KIND_LAW_ENFORCEMENT) {
   Referral referral;
   referral.mutable_source()->set_kind(kind);
@@ -147,8 +145,7 @@ TEST_P(RouteTest, DecidesByTheRule) {
   const RouteCase& c = GetParam();
   std::shared_ptr<const ProtocolConfig> config = TestConfig(c.default_lead);
   ASSERT_NE(config, nullptr);
-  const CaseRouted routed =
-      DecideRoute(*config, MakeReferral(c.station_id, c.youth, c.agency_id, c.kind));
+  const CaseRouted routed = DecideRoute(*config, MakeReferral(c.station_id, c.youth, c.agency_id, c.kind));
 
   EXPECT_EQ(routed.agency(), c.agency) << csec::dispatch::v1::ResponderAgency_Name(routed.agency());
   EXPECT_EQ(routed.rule_id(), c.rule_id);
@@ -264,8 +261,7 @@ INSTANTIATE_TEST_SUITE_P(
                     {"dual_status_lead", "probation"}}},
         {.name = "dual_status_with_recorded_dcfs_lead_overrides_probation_default",
          .station_id = "city-south",
-         .youth = {.probation = true, .dcfs = true, .dual = true, .lead = LEAD_AGENCY_DCFS,
-                   .social_worker = "sw-1"},
+         .youth = {.probation = true, .dcfs = true, .dual = true, .lead = LEAD_AGENCY_DCFS, .social_worker = "sw-1"},
          .default_lead = "probation",
          .agency = RESPONDER_AGENCY_MART,
          .rule_id = "dual-status.recorded-lead",
@@ -537,12 +533,10 @@ TEST(DecideRouteTest, DescriptionsAreSentencesAPersonCanCheck) {
 
 TEST(DecideRouteTest, AHotlineReferralIsNotCalledAnUnknownStation) {
   auto config = TestConfig();
-  const CaseRouted routed =
-      DecideRoute(*config, MakeReferral("", {}, "cph", SOURCE_KIND_HOTLINE));
+  const CaseRouted routed = DecideRoute(*config, MakeReferral("", {}, "cph", SOURCE_KIND_HOTLINE));
   EXPECT_EQ(routed.rule_id(), kRuleHotlineOriginated);
-  EXPECT_THAT(routed.rule_description(),
-              HasSubstr("The Child Protection Hotline originated the referral; no station "
-                        "identified the youth, so the hotline gives its standard response"));
+  EXPECT_THAT(routed.rule_description(), HasSubstr("The Child Protection Hotline originated the referral; no station "
+                                                   "identified the youth, so the hotline gives its standard response"));
   EXPECT_THAT(routed.rule_description(), HasSubstr("South Area"));
   EXPECT_THAT(routed.rule_description(), HasSubstr("supervisor reviews"));
   EXPECT_THAT(routed.rule_description(), ::testing::Not(HasSubstr("not in the protocol")));
@@ -570,8 +564,7 @@ TEST(DecideRouteTest, NeverReadsTheYouthsIdentity) {
   const CaseRouted a = DecideRoute(*config, plain);
   const CaseRouted b = DecideRoute(*config, with_identity);
   EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
-  for (absl::string_view secret :
-       {"Jane", "Doe", "2010-01-01", "Main St", "DCFS-123", "PROB-456"}) {
+  for (absl::string_view secret : {"Jane", "Doe", "2010-01-01", "Main St", "DCFS-123", "PROB-456"}) {
     EXPECT_THAT(b.DebugString(), ::testing::Not(HasSubstr(secret)));
   }
 }
@@ -595,14 +588,12 @@ TEST(DecideRouteTest, CarriesTheReferralsMedicalEmergencyWhicheverRuleDecides) {
 TEST(DecideRouteTest, IsDeterministic) {
   auto config = TestConfig();
   const Referral referral = MakeReferral("sheriff-north", {.dual = true, .social_worker = "sw"});
-  EXPECT_EQ(DecideRoute(*config, referral).SerializeAsString(),
-            DecideRoute(*config, referral).SerializeAsString());
+  EXPECT_EQ(DecideRoute(*config, referral).SerializeAsString(), DecideRoute(*config, referral).SerializeAsString());
 }
 
 // The shipped file routes the pilot stations as the seeds describe.
 TEST(ShippedConfigRoutingTest, CenturyStationNotifiesTheSheriffsHtbAndGoesToSpa6) {
-  auto config =
-      LoadProtocolConfig(std::string(CSEC_SOURCE_DIR) + "/deploy/config/protocol.yaml");
+  auto config = LoadProtocolConfig(std::string(CSEC_SOURCE_DIR) + "/deploy/config/protocol.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
   const CaseRouted routed = DecideRoute(**config, MakeReferral("lasd-century", {}));
   EXPECT_EQ(routed.agency(), RESPONDER_AGENCY_MART);
@@ -626,8 +617,7 @@ TEST(ShippedConfigRoutingTest, CenturyStationNotifiesTheSheriffsHtbAndGoesToSpa6
   }
   EXPECT_TRUE(found_non_participating);
 
-  const CaseRouted hotline =
-      DecideRoute(**config, MakeReferral("", {}, "cph", SOURCE_KIND_HOTLINE));
+  const CaseRouted hotline = DecideRoute(**config, MakeReferral("", {}, "cph", SOURCE_KIND_HOTLINE));
   EXPECT_EQ(hotline.rule_id(), kRuleHotlineOriginated);
   EXPECT_EQ(hotline.agency(), RESPONDER_AGENCY_STANDARD_HOTLINE);
   EXPECT_EQ(hotline.team_id(), "cph-standard-response");

@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/base/clock.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/common/kafka/kafka_consumer.h"
 #include "services/common/runtime/event_producer.h"
-#include "services/common/domain/protocol_config.h"
 
 namespace csec::routing {
 

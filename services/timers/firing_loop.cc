@@ -4,8 +4,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/log.h"
+#include "services/common/domain/events.h"
 #include "services/common/serving/metrics.h"
 
 namespace csec::timers {
@@ -18,14 +18,14 @@ Gauge& InFlightGauge() {
 }
 
 Gauge& LiveGauge() {
-  static Gauge& g = Metrics::Get().GetGauge(
-      "csec_timers_live", "Open timers (armed or being fired) in the shards this replica fires");
+  static Gauge& g = Metrics::Get().GetGauge("csec_timers_live",
+                                            "Open timers (armed or being fired) in the shards this replica fires");
   return g;
 }
 
 Histogram& LatenessHistogram() {
-  static Histogram& h = Metrics::Get().GetHistogram(
-      "csec_timers_fire_lateness_seconds", "From a timer's due instant to its claim for firing");
+  static Histogram& h = Metrics::Get().GetHistogram("csec_timers_fire_lateness_seconds",
+                                                    "From a timer's due instant to its claim for firing");
   return h;
 }
 
@@ -202,10 +202,9 @@ void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, const Proto
   }
   LatenessHistogram().Observe(absl::ToDoubleSeconds(LateBy(record, now)));
   producer_->ProduceAsync(
-      *event,
-      [this, shard, id = std::move(claimed.id), event_id = event->event_id(), case_id = event->case_id(),
-       timer_class = record.timer_class(), deadline = record.kind(), now,
-       late_ms = absl::ToInt64Milliseconds(LateBy(record, now))](absl::Status acked) {
+      *event, [this, shard, id = std::move(claimed.id), event_id = event->event_id(), case_id = event->case_id(),
+               timer_class = record.timer_class(), deadline = record.kind(), now,
+               late_ms = absl::ToInt64Milliseconds(LateBy(record, now))](absl::Status acked) {
         if (!acked.ok()) {
           // The claim stays; when its lease runs out the timer is fired again, same event id.
           log::Warn("timers.fire_failed", {{"case_id", case_id}, {"event_id", event_id}, {"error", acked.ToString()}});
@@ -214,8 +213,11 @@ void FiringLoop::Fire(const TimerShard& shard, ClaimedTimer claimed, const Proto
         }
         FiredCounter(timer_class).Increment();
         if (timer_class != csec::dispatch::v1::TIMER_CLASS_WAIT) {  // waits are other services' to log
-          log::Info("timers.fired", {{"case_id", case_id}, {"event_id", event_id}, {"kind", TimerClassLabel(timer_class)},
-                                     {"deadline_id", deadline}, {"late_ms", static_cast<long long>(late_ms)}});
+          log::Info("timers.fired", {{"case_id", case_id},
+                                     {"event_id", event_id},
+                                     {"kind", TimerClassLabel(timer_class)},
+                                     {"deadline_id", deadline},
+                                     {"late_ms", static_cast<long long>(late_ms)}});
         }
         MarkFired(shard, id, now, event_id);
       });

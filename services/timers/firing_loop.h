@@ -33,9 +33,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/base/clock.h"
+#include "services/common/domain/protocol_config.h"
 #include "services/common/kafka/kafka_message.h"
 #include "services/common/runtime/event_producer.h"
-#include "services/common/domain/protocol_config.h"
 #include "services/timers/timer_store.h"
 
 namespace csec::timers {
@@ -45,9 +45,9 @@ namespace csec::timers {
 struct FiringOptions {
   // How long a claim holds a timer: a replica that dies mid-fire delays that timer this long.
   absl::Duration lease = absl::Seconds(10);
-  int claim_batch = 256;              // timers per claim script
-  size_t max_in_flight = 20000;       // claimed, not yet marked fired: beyond it, claims wait
-  absl::Duration mark_horizon = absl::Hours(24 * 7);  // how long a fired timer's mark is kept
+  int claim_batch = 256;                                 // timers per claim script
+  size_t max_in_flight = 20000;                          // claimed, not yet marked fired: beyond it, claims wait
+  absl::Duration mark_horizon = absl::Hours(24 * 7);     // how long a fired timer's mark is kept
   absl::Duration retry_after = absl::Milliseconds(200);  // a shard whose claim failed
   // Called at most every `state_check_interval` from the loop's thread: whether Redis still holds
   // the timer state this process started with (the epoch key). An error stops firing and is
@@ -98,8 +98,8 @@ class FiringLoop {
   absl::Mutex mu_;
   absl::CondVar wake_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<int32_t, int> owned_ ABSL_GUARDED_BY(mu_);  // partition → assigned topic-partitions
-  std::map<TimerShard, absl::Time> heads_ ABSL_GUARDED_BY(mu_);  // owned shards with a next instant
+  std::map<int32_t, int> owned_ ABSL_GUARDED_BY(mu_);                       // partition → assigned topic-partitions
+  std::map<TimerShard, absl::Time> heads_ ABSL_GUARDED_BY(mu_);             // owned shards with a next instant
   std::set<std::pair<absl::Time, TimerShard>> queue_ ABSL_GUARDED_BY(mu_);  // the same, by instant
   std::atomic<int64_t> in_flight_{0};
   std::thread thread_;

@@ -5,13 +5,13 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
-#include "services/common/runtime/event_handlers.h"
 #include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/runtime/event_handlers.h"
 #include "services/common/runtime/service_runtime.h"
 #include "services/timers/firing_loop.h"
 #include "services/timers/timer_grpc_service.h"
 #include "services/timers/timers_service.h"
-#include "services/common/base/status_macros.h"
 
 ABSL_FLAG(int, timer_shards, 64,
           "Timer shards per Kafka partition (Redis key pairs). Keep each shard under a few hundred live timers "

@@ -24,7 +24,8 @@ class TimerGrpcService final : public csec::dispatch::v1::TimerService::Service 
   TimerGrpcService(TimerStore* store, const ProtocolConfigStore* config) : store_(store), config_(config) {}
 
   // INVALID_ARGUMENT when case_id is empty.
-  grpc::Status GetCaseDeadlines(grpc::ServerContext* context, const csec::dispatch::v1::GetCaseDeadlinesRequest* request,
+  grpc::Status GetCaseDeadlines(grpc::ServerContext* context,
+                                const csec::dispatch::v1::GetCaseDeadlinesRequest* request,
                                 csec::dispatch::v1::GetCaseDeadlinesResponse* response) override;
   // INVALID_ARGUMENT when limit is outside 0..1000.
   grpc::Status ListDueSoon(grpc::ServerContext* context, const csec::dispatch::v1::ListDueSoonRequest* request,

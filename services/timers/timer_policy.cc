@@ -5,9 +5,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 
 namespace csec::timers {
 namespace {
@@ -104,8 +104,8 @@ absl::Status ValidateWait(absl::string_view kind, absl::string_view subject, boo
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   });
   if (!kind_ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "wait.kind \"", kind, "\" must be 1 to 64 lower-case letters, digits, '-' or '_'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("wait.kind \"", kind, "\" must be 1 to 64 lower-case letters, digits, '-' or '_'"));
   }
   if (subject.size() > 256) return absl::InvalidArgumentError("wait.subject must be at most 256 bytes");
   if (needs_due && !has_due) return absl::InvalidArgumentError("wait_requested.due_at is required");
@@ -132,8 +132,8 @@ Envelope ArmedEvent(const std::string& timer_id, const TimerRecord& r, absl::Tim
 Envelope ClosedEvent(const std::string& timer_id, const TimerRecord& closed, int64_t due_ms, TimerState state,
                      absl::Time now) {
   const bool met = state == TimerState::kMet;
-  Envelope e = TimersEnvelope(met ? "timers.deadline-met" : "timers.deadline-cancelled", timer_id,
-                              closed.case_id(), now);
+  Envelope e =
+      TimersEnvelope(met ? "timers.deadline-met" : "timers.deadline-cancelled", timer_id, closed.case_id(), now);
   if (met) {
     auto* m = e.mutable_deadline_met();
     m->set_deadline_id(closed.kind());
@@ -178,8 +178,8 @@ std::optional<StoredTimer> DecodeTimer(absl::string_view value) {
 
 std::string TimerId(TimerClass timer_class, absl::string_view case_id, absl::string_view kind,
                     absl::string_view subject) {
-  const std::string digest_hex = Sha256Hex(absl::StrCat(static_cast<int>(timer_class), "\n", case_id, "\n", kind,
-                                                        "\n", subject));
+  const std::string digest_hex =
+      Sha256Hex(absl::StrCat(static_cast<int>(timer_class), "\n", case_id, "\n", kind, "\n", subject));
   return absl::WebSafeBase64Escape(absl::HexStringToBytes(digest_hex.substr(0, 24)));
 }
 
@@ -208,10 +208,10 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
   if (event.has_wait_cancelled()) {
     const auto& w = event.wait_cancelled();
     RETURN_IF_ERROR(ValidateWait(w.kind(), w.subject(), false, false));
-    plan.ops.push_back(CloseOp(TimerId(TimerClass::TIMER_CLASS_WAIT, case_id, w.kind(), w.subject()),
-                               Finished(TimerClass::TIMER_CLASS_WAIT, case_id, w.kind(), w.subject(),
-                                        FactTime(event), event.event_id()),
-                               TimerState::kCancelled));
+    plan.ops.push_back(CloseOp(
+        TimerId(TimerClass::TIMER_CLASS_WAIT, case_id, w.kind(), w.subject()),
+        Finished(TimerClass::TIMER_CLASS_WAIT, case_id, w.kind(), w.subject(), FactTime(event), event.event_id()),
+        TimerState::kCancelled));
     return plan;
   }
 
@@ -246,10 +246,10 @@ absl::StatusOr<TimerPlan> PlanTimers(const ProtocolConfig& config, const Envelop
   for (const Deadline& d : config.deadlines) {
     const bool met = Names(d.met_by, selectors);
     if (!met && !Names(d.cancelled_by, selectors)) continue;
-    plan.ops.push_back(CloseOp(TimerId(TimerClass::TIMER_CLASS_DEADLINE, case_id, d.id, ""),
-                               Finished(TimerClass::TIMER_CLASS_DEADLINE, case_id, d.id, "", FactTime(event),
-                                        event.event_id()),
-                               met ? TimerState::kMet : TimerState::kCancelled));
+    plan.ops.push_back(
+        CloseOp(TimerId(TimerClass::TIMER_CLASS_DEADLINE, case_id, d.id, ""),
+                Finished(TimerClass::TIMER_CLASS_DEADLINE, case_id, d.id, "", FactTime(event), event.event_id()),
+                met ? TimerState::kMet : TimerState::kCancelled));
   }
   return plan;
 }

@@ -66,7 +66,7 @@ struct TimerOp {
   };
   Kind kind = Kind::kArm;
   std::string timer_id;
-  csec::dispatch::v1::TimerRecord record;  // kArm: the whole timer; kClose/kFired: fields to set
+  csec::dispatch::v1::TimerRecord record;     // kArm: the whole timer; kClose/kFired: fields to set
   TimerState close_state = TimerState::kMet;  // kClose
 };
 

@@ -1,9 +1,9 @@
 #include "services/timers/timer_policy.h"
 
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <set>
 
 #include "services/common/base/clock.h"
 #include "services/common/domain/events.h"
@@ -47,8 +47,8 @@ TEST(PlanTimers, CaseRoutedArmsTheConfiguredDeadlinesFromIdentificationNotFromWh
   // Routed 20 minutes after identification: the clocks still run from identification.
   auto plan = PlanTimers(*Config(), Routed(kT0, kT0 + absl::Minutes(20)));
   ASSERT_TRUE(plan.ok()) << plan.status();
-  for (absl::string_view id : {kResponderArrivalDeadline, kAdvocateArrivalDeadline, kMedicalExamDeadline,
-                               kInitialMdtDeadline}) {
+  for (absl::string_view id :
+       {kResponderArrivalDeadline, kAdvocateArrivalDeadline, kMedicalExamDeadline, kInitialMdtDeadline}) {
     const TimerOp* arm = FindArm(*plan, id);
     ASSERT_NE(arm, nullptr) << id;
     EXPECT_EQ(absl::FromUnixMillis(arm->record.due_ms()), kT0 + Config()->GetDeadline(id).duration) << id;
@@ -61,7 +61,8 @@ TEST(PlanTimers, CaseRoutedArmsTheConfiguredDeadlinesFromIdentificationNotFromWh
   const TimerOp* responder = FindArm(*plan, kResponderArrivalDeadline);
   int reminders = 0;
   for (const TimerOp& op : plan->ops) {
-    if (op.record.timer_class() != TimerClass::TIMER_CLASS_REMINDER || op.record.kind() != kResponderArrivalDeadline) continue;
+    if (op.record.timer_class() != TimerClass::TIMER_CLASS_REMINDER || op.record.kind() != kResponderArrivalDeadline)
+      continue;
     ++reminders;
     EXPECT_THAT(op.timer_id, ::testing::StartsWith(responder->timer_id + ":r"));
     EXPECT_EQ(op.record.deadline_due_ms(), responder->record.due_ms());
@@ -134,7 +135,8 @@ TEST(PlanTimers, AClosedCaseCancelsWhatItsPolicySays) {
   auto plan = PlanTimers(*Config(), closed);
   ASSERT_TRUE(plan.ok());
   std::set<std::string> cancelled, met;
-  for (const TimerOp& op : plan->ops) (op.close_state == TimerState::kCancelled ? cancelled : met).insert(op.record.kind());
+  for (const TimerOp& op : plan->ops)
+    (op.close_state == TimerState::kCancelled ? cancelled : met).insert(op.record.kind());
   EXPECT_EQ(cancelled, (std::set<std::string>{"responder_arrival", "advocate_arrival", "medical_exam", "initial_mdt"}));
   EXPECT_EQ(met, (std::set<std::string>{"soda_pad_stay"}));  // closing ends a stay
 }
@@ -179,8 +181,10 @@ TEST(PlanTimers, ABadWaitIsRefusedNamingTheField) {
 }
 
 TEST(TimerIds, FollowFromTheirInputsAndDifferByClass) {
-  EXPECT_EQ(TimerId(TimerClass::TIMER_CLASS_DEADLINE, "c", "k", ""), TimerId(TimerClass::TIMER_CLASS_DEADLINE, "c", "k", ""));
-  EXPECT_NE(TimerId(TimerClass::TIMER_CLASS_DEADLINE, "c", "k", ""), TimerId(TimerClass::TIMER_CLASS_WAIT, "c", "k", ""));
+  EXPECT_EQ(TimerId(TimerClass::TIMER_CLASS_DEADLINE, "c", "k", ""),
+            TimerId(TimerClass::TIMER_CLASS_DEADLINE, "c", "k", ""));
+  EXPECT_NE(TimerId(TimerClass::TIMER_CLASS_DEADLINE, "c", "k", ""),
+            TimerId(TimerClass::TIMER_CLASS_WAIT, "c", "k", ""));
   EXPECT_NE(TimerId(TimerClass::TIMER_CLASS_WAIT, "c", "k", "a"), TimerId(TimerClass::TIMER_CLASS_WAIT, "c", "k", "b"));
   EXPECT_EQ(TimerId(TimerClass::TIMER_CLASS_WAIT, "c", "k", "a").size(), 16u);
 }
@@ -231,7 +235,8 @@ TEST(EventsAfterApply, ArmingAgainKeepsTheDueInstantAlreadyArmedEvenUnderAnother
 }
 
 TEST(EventsAfterApply, AMeetingEventBeforeTheArmIsReportedWhenTheArmComes) {
-  auto meet_plan = PlanTimers(*Config(), Arrival(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, kT0 + absl::Minutes(40)));
+  auto meet_plan =
+      PlanTimers(*Config(), Arrival(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, kT0 + absl::Minutes(40)));
   const TimerOp& close = meet_plan->ops[0];
   EXPECT_TRUE(EventsAfterApply(close, std::nullopt, kT0).empty());  // a mark only, for now
   // The script stored the mark as the close state plus the closing record.
@@ -248,7 +253,8 @@ TEST(EventsAfterApply, AMeetingEventBeforeTheArmIsReportedWhenTheArmComes) {
 TEST(EventsAfterApply, MeetingAnArmedOrAlreadyMissedDeadlineReportsDeadlineMet) {
   auto arm_plan = PlanTimers(*Config(), Routed(kT0, kT0));
   const TimerRecord armed = FindArm(*arm_plan, kResponderArrivalDeadline)->record;
-  auto meet_plan = PlanTimers(*Config(), Arrival(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, kT0 + absl::Minutes(95)));
+  auto meet_plan =
+      PlanTimers(*Config(), Arrival(csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, kT0 + absl::Minutes(95)));
   for (TimerState before : {TimerState::kArmed, TimerState::kClaimed, TimerState::kFired}) {
     auto events = EventsAfterApply(meet_plan->ops[0], Stored(before, armed), kT0 + absl::Minutes(96));
     ASSERT_EQ(events.size(), 1u);
@@ -266,7 +272,8 @@ TEST(FireEvent, AMissedDeadlineSaysHowLateAndWhoIsEscalatedTo) {
   const auto& missed = fired->deadline_missed();
   EXPECT_EQ(missed.deadline_id(), kResponderArrivalDeadline);
   EXPECT_EQ(missed.late_by().nanos(), 7000000);
-  EXPECT_THAT(missed.escalate_to(), ::testing::ElementsAreArray(Config()->GetDeadline(kResponderArrivalDeadline).escalate_to));
+  EXPECT_THAT(missed.escalate_to(),
+              ::testing::ElementsAreArray(Config()->GetDeadline(kResponderArrivalDeadline).escalate_to));
   EXPECT_EQ(fired->case_id(), "case-1");
   // Fired again after a lease ran out: the same event id.
   EXPECT_EQ(fired->event_id(), FireEvent(arm.timer_id, arm.record, *Config(), now + absl::Seconds(10))->event_id());

@@ -5,9 +5,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/kafka/kafka_partitioner.h"
 #include "services/timers/timer_keys.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::timers {
 namespace {
@@ -99,7 +99,8 @@ std::string Millis(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
 absl::StatusOr<std::optional<absl::Time>> ParseHead(const RedisReply& r) {
   if (r.is_nil() || r.str.empty()) return std::nullopt;
   double ms = 0;
-  if (!absl::SimpleAtod(r.str, &ms)) return absl::InternalError(absl::StrCat("timer shard head is not a number: ", r.str));
+  if (!absl::SimpleAtod(r.str, &ms))
+    return absl::InternalError(absl::StrCat("timer shard head is not a number: ", r.str));
   return absl::FromUnixMillis(static_cast<int64_t>(ms));
 }
 
@@ -148,8 +149,8 @@ void TimerStore::Apply(const TimerShard& shard, const std::vector<TimerOp>& ops,
   for (const TimerOp& op : ops) {
     switch (op.kind) {
       case TimerOp::Kind::kArm:
-        args.insert(args.end(), {"a", op.timer_id, absl::StrCat(op.record.due_ms()),
-                                 EncodeTimer(TimerState::kArmed, op.record)});
+        args.insert(args.end(),
+                    {"a", op.timer_id, absl::StrCat(op.record.due_ms()), EncodeTimer(TimerState::kArmed, op.record)});
         break;
       case TimerOp::Kind::kClose:
         args.insert(args.end(), {"c", op.timer_id, std::string(1, static_cast<char>(op.close_state)),
@@ -233,8 +234,8 @@ absl::StatusOr<std::vector<std::pair<std::string, StoredTimer>>> TimerStore::Soo
   for (int offset = 0; static_cast<int>(out.size()) < limit; offset += page) {
     absl::StatusOr<RedisReply> r = redis_->Command(
         {"ZRANGEBYSCORE", keys[0], "-inf",
-         before == absl::InfiniteFuture() ? std::string("+inf") : absl::StrCat("(", absl::ToUnixMillis(before)), "LIMIT",
-         absl::StrCat(offset), absl::StrCat(page)},
+         before == absl::InfiniteFuture() ? std::string("+inf") : absl::StrCat("(", absl::ToUnixMillis(before)),
+         "LIMIT", absl::StrCat(offset), absl::StrCat(page)},
         deadline);
     RETURN_IF_ERROR(ExpectArray(r, 0));
     if (r->elements.empty()) break;
@@ -254,12 +255,13 @@ absl::StatusOr<std::vector<std::pair<std::string, StoredTimer>>> TimerStore::Soo
 }
 
 void TimerStore::LiveCountAsync(const TimerShard& shard, absl::AnyInvocable<void(absl::StatusOr<int64_t>)> done) {
-  redis_->CommandAsync({"HGET", Keys(shard)[1], kLiveField}, [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
-    if (!r.ok()) return done(r.status());
-    int64_t n = 0;
-    if (!r->is_nil()) (void)absl::SimpleAtoi(r->str, &n);
-    done(n);
-  });
+  redis_->CommandAsync({"HGET", Keys(shard)[1], kLiveField},
+                       [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
+                         if (!r.ok()) return done(r.status());
+                         int64_t n = 0;
+                         if (!r->is_nil()) (void)absl::SimpleAtoi(r->str, &n);
+                         done(n);
+                       });
 }
 
 }  // namespace csec::timers

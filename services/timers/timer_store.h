@@ -93,12 +93,12 @@ class TimerStore {
 
   // For reads over gRPC (waits for Redis, at most until `deadline`).
   absl::StatusOr<std::vector<std::optional<StoredTimer>>> Get(const TimerShard& shard,
-                                                              const std::vector<std::string>& ids,
-                                                              absl::Time deadline);
+                                                              const std::vector<std::string>& ids, absl::Time deadline);
   // The shard's open timers of class `timer_class` due before `before`, soonest first, at most `limit`.
-  absl::StatusOr<std::vector<std::pair<std::string, StoredTimer>>> Soonest(
-      const TimerShard& shard, csec::dispatch::v1::TimerClass timer_class, absl::Time before, int limit,
-      absl::Time deadline);
+  absl::StatusOr<std::vector<std::pair<std::string, StoredTimer>>> Soonest(const TimerShard& shard,
+                                                                           csec::dispatch::v1::TimerClass timer_class,
+                                                                           absl::Time before, int limit,
+                                                                           absl::Time deadline);
   // Open timers in the shard (its "#live" count).
   void LiveCountAsync(const TimerShard& shard, absl::AnyInvocable<void(absl::StatusOr<int64_t>)> done);
 

@@ -14,8 +14,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {
@@ -139,8 +139,8 @@ TEST(StaticMembership, RoutingRestartedUnderItsNameResumesWithoutWaitingOutTheSe
   ASSERT_TRUE(intake.ok()) << intake.status();
   auto routing = ServiceProcess::Start("csec-routing", stack, flags);
   ASSERT_TRUE(routing.ok()) << routing.status();
-  ASSERT_TRUE(WaitFor([&] { return HttpGet((*routing)->port("http_port"), "/readyz").status == 200; },
-                      absl::Seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return HttpGet((*routing)->port("http_port"), "/readyz").status == 200; }, absl::Seconds(60)));
 
   (*routing)->Signal(SIGKILL);
   const absl::Time restarted = absl::Now();

@@ -15,8 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/redis/redis.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/paging_support.h"
@@ -46,8 +46,8 @@ constexpr absl::Duration kPatience = absl::Seconds(90);
 // PagingService.Acknowledge of `page` (a PageSent) by its person, at the paging process `paging`.
 grpc::Status Acknowledge(const ServiceProcess& paging, const Envelope& page,
                          csec::dispatch::v1::PageActionResponse* response) {
-  auto stub = csec::dispatch::v1::PagingService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", paging.port("grpc_port")), grpc::InsecureChannelCredentials()));
+  auto stub = csec::dispatch::v1::PagingService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", paging.port("grpc_port")), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   csec::dispatch::v1::AcknowledgeRequest request;
@@ -79,18 +79,21 @@ TEST(PagingFaultTest, ChainResumesAfterSigkillDuringItsWait) {
   }
   const std::string responder = OnCallPerson("mart-spa-6");
   const std::string supervisor = OnCallPerson("mart-supervisor");
-  ASSERT_TRUE(WaitFor([&] { return PagesSent(PagingEvents(stack, cases), responder).size() >= cases.size(); },
-                      kPatience));
+  ASSERT_TRUE(
+      WaitFor([&] { return PagesSent(PagingEvents(stack, cases), responder).size() >= cases.size(); }, kPatience));
   // Killed while every chain waits for its first acknowledgement.
   (*paging)->Signal(SIGKILL);
   paging = ServiceProcess::Start("csec-paging", stack, args);
   ASSERT_TRUE(paging.ok()) << paging.status();
 
   std::vector<Envelope> events;
-  ASSERT_TRUE(WaitFor([&] {
-    events = PagingEvents(stack, cases);
-    return PagesSent(events, supervisor).size() >= cases.size();
-  }, kPatience)) << "a chain did not resume after the restart";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        events = PagingEvents(stack, cases);
+        return PagesSent(events, supervisor).size() >= cases.size();
+      },
+      kPatience))
+      << "a chain did not resume after the restart";
   ExpectEachNotificationOnce(events);
   for (const std::string& case_id : cases) {
     int to_supervisor = 0;
@@ -123,22 +126,26 @@ TEST(PagingFaultTest, AfterRedisLostEverythingChainsResumeAndAcknowledgedPagesSt
   const std::string responder = OnCallPerson("mart-spa-6");
   const std::string supervisor = OnCallPerson("mart-supervisor");
   std::vector<Envelope> events;
-  ASSERT_TRUE(WaitFor([&] {
-    events = PagingEvents(stack, cases);
-    return PagesSent(events, responder).size() >= cases.size();
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        events = PagingEvents(stack, cases);
+        return PagesSent(events, responder).size() >= cases.size();
+      },
+      kPatience));
   Envelope first_page;
   for (const Envelope& e : PagesSent(events, responder)) {
     if (e.case_id() == acknowledged_case) first_page = e;
   }
   csec::dispatch::v1::PageActionResponse acknowledged;
   ASSERT_TRUE(Acknowledge(**paging, first_page, &acknowledged).ok());
-  ASSERT_TRUE(WaitFor([&] {
-    for (const Envelope& e : PagingEvents(stack, {acknowledged_case})) {
-      if (e.has_wait_cancelled()) return true;  // the consumer applied the acknowledgement
-    }
-    return false;
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const Envelope& e : PagingEvents(stack, {acknowledged_case})) {
+          if (e.has_wait_cancelled()) return true;  // the consumer applied the acknowledgement
+        }
+        return false;
+      },
+      kPatience));
 
   // Redis forgets everything while the other chain waits for its first acknowledgement.
   auto redis = RedisClient::Connect(stack.redis_address);
@@ -152,13 +159,16 @@ TEST(PagingFaultTest, AfterRedisLostEverythingChainsResumeAndAcknowledgedPagesSt
   ASSERT_TRUE(paging.ok()) << paging.status();
 
   // The waiting chain goes on to the supervisor, once; the acknowledged one does not.
-  ASSERT_TRUE(WaitFor([&] {
-    events = PagingEvents(stack, cases);
-    for (const Envelope& e : PagesSent(events, supervisor)) {
-      if (e.case_id() == waiting_case) return true;
-    }
-    return false;
-  }, kPatience)) << "the waiting chain did not resume after the rebuild";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        events = PagingEvents(stack, cases);
+        for (const Envelope& e : PagesSent(events, supervisor)) {
+          if (e.case_id() == waiting_case) return true;
+        }
+        return false;
+      },
+      kPatience))
+      << "the waiting chain did not resume after the rebuild";
   // Past the acknowledged page's own step wait: had its state been lost, it would have escalated.
   const absl::Time acknowledged_due = FromProtoTime(first_page.page_sent().ack_due_at());
   ASSERT_TRUE(WaitFor([&] { return absl::Now() > acknowledged_due + absl::Seconds(3); }, kPatience));

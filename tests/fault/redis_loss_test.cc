@@ -3,17 +3,17 @@
 // store. Intake refuses at once, exits (code 3) so that its restart rebuilds its state from
 // csec.intake.v1, and afterwards the same idempotency key is the same case again while another
 // referral under it is ALREADY_EXISTS, exactly as before the loss.
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
-#include "services/common/redis/redis.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/topic_scanner.h"
+#include "services/common/redis/redis.h"
 #include "tests/integration/harness.h"
 
 namespace csec::testing {
@@ -133,8 +133,8 @@ TEST_F(IntakeAfterRedisLoss, TheSameKeyIsTheSameCaseAndAnotherReferralUnderItIsR
   const std::vector<Envelope> events = IntakeEvents(first.case_id());
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].event_id(), first.event_id());
-  EXPECT_EQ(FromProtoTime(events[0].referral_received().referral().identified_at()), FromProtoTime(
-      request.referral().identified_at()));
+  EXPECT_EQ(FromProtoTime(events[0].referral_received().referral().identified_at()),
+            FromProtoTime(request.referral().identified_at()));
   EXPECT_EQ(events[1].event_id(), arrived.event_id());
 
   // And the case reads as before: the referral with its first identification time.
@@ -147,10 +147,10 @@ TEST_F(IntakeAfterRedisLoss, TheSameKeyIsTheSameCaseAndAnotherReferralUnderItIsR
 
   // A new key is a new case.
   ReportIdentificationResponse fresh;
-  ASSERT_TRUE(Report(csec::tools::SampleReferral(SampleKind::kNewToBoth, absl::StrCat("loss-", NewRandomId()),
-                                                  absl::Now()),
-                     &fresh)
-                  .ok());
+  ASSERT_TRUE(
+      Report(csec::tools::SampleReferral(SampleKind::kNewToBoth, absl::StrCat("loss-", NewRandomId()), absl::Now()),
+             &fresh)
+          .ok());
   EXPECT_FALSE(fresh.duplicate());
   EXPECT_NE(fresh.case_id(), first.case_id());
 }

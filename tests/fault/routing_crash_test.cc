@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
@@ -47,24 +47,29 @@ TEST(RoutingCrash, EveryReferralIsRoutedOnceDespiteASigkill) {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     csec::dispatch::v1::ReportIdentificationResponse response;
     grpc::Status s = stub->ReportIdentification(
-        &context, csec::tools::SampleReferral(kinds[i % 3], absl::StrCat("crash-", NewRandomId()), absl::Now()), &response);
+        &context, csec::tools::SampleReferral(kinds[i % 3], absl::StrCat("crash-", NewRandomId()), absl::Now()),
+        &response);
     ASSERT_TRUE(s.ok()) << s.error_message();
     cases.insert(response.case_id());
   }
 
   // Every case routed; all copies of its decision share one event id.
   std::map<std::string, std::set<std::string>> routed_ids;
-  ASSERT_TRUE(WaitFor([&] {
-    routed_ids.clear();
-    absl::Status s = ScanTopic(stack.kafka("test"), kRoutingTopic, absl::Seconds(30), true, [&](const ConsumedMessage& m) {
-      Envelope e;
-      if (e.ParseFromString(m.payload) && cases.count(e.case_id()) && e.has_case_routed()) {
-        routed_ids[e.case_id()].insert(e.event_id());
-      }
-      return true;
-    });
-    return s.ok() && routed_ids.size() == cases.size();
-  }, absl::Seconds(120))) << routed_ids.size() << " of " << cases.size() << " referrals routed";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        routed_ids.clear();
+        absl::Status s =
+            ScanTopic(stack.kafka("test"), kRoutingTopic, absl::Seconds(30), true, [&](const ConsumedMessage& m) {
+              Envelope e;
+              if (e.ParseFromString(m.payload) && cases.count(e.case_id()) && e.has_case_routed()) {
+                routed_ids[e.case_id()].insert(e.event_id());
+              }
+              return true;
+            });
+        return s.ok() && routed_ids.size() == cases.size();
+      },
+      absl::Seconds(120)))
+      << routed_ids.size() << " of " << cases.size() << " referrals routed";
   for (const auto& [case_id, ids] : routed_ids) {
     EXPECT_EQ(ids.size(), 1u) << "case " << case_id << " was routed under " << ids.size() << " different event ids";
   }

@@ -2,8 +2,6 @@
 // at a time (and reconnect as soon as they are cut off, as an attacker or a broken scraper does)
 // must not stop /livez and /readyz from answering within a second, the probe timeout Kubernetes
 // uses. Found by a run from outside: four such clients used to take the port down.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"

@@ -8,8 +8,8 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/redis/redis.h"
 #include "services/timers/timer_policy.h"
 #include "services/timers/timer_store.h"
@@ -51,13 +51,15 @@ class TimersFaultTest : public ::testing::Test {
   std::vector<Envelope> AwaitAllMissed(const std::vector<std::string>& cases) {
     const std::set<std::string> wanted(cases.begin(), cases.end());
     std::vector<Envelope> events;
-    WaitFor([&] {
-      events = TimerEvents(stack_, wanted);
-      for (const std::string& c : cases) {
-        if (CountMissed(events, c, "responder_arrival").messages == 0) return false;
-      }
-      return true;
-    }, kPatience);
+    WaitFor(
+        [&] {
+          events = TimerEvents(stack_, wanted);
+          for (const std::string& c : cases) {
+            if (CountMissed(events, c, "responder_arrival").messages == 0) return false;
+          }
+          return true;
+        },
+        kPatience);
     return events;
   }
 
@@ -94,9 +96,12 @@ TEST_F(TimersFaultTest, AReplicaKilledBetweenItsClaimAndKafkaStillFiresOnce) {
   // Due in 20 s: time to take the broker away first.
   const std::vector<std::string> cases = RouteCases(1, NowMillis() + absl::Seconds(20) - kArrival);
   const std::string& case_id = cases[0];
-  ASSERT_TRUE(WaitFor([&] {
-    return FindTimerEvent(TimerEvents(stack_, {case_id}), case_id, Envelope::kDeadlineArmed, "responder_arrival") != nullptr;
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return FindTimerEvent(TimerEvents(stack_, {case_id}), case_id, Envelope::kDeadlineArmed, "responder_arrival") !=
+               nullptr;
+      },
+      kPatience));
 
   // With the broker away, the replica claims the due timer but cannot get its event out.
   ASSERT_TRUE(stack_.Control("stop", "kafka").ok());
@@ -107,10 +112,12 @@ TEST_F(TimersFaultTest, AReplicaKilledBetweenItsClaimAndKafkaStillFiresOnce) {
   const timers::TimerShard shard = store.ShardOf(case_id);
   const std::string timer_id =
       timers::TimerId(csec::dispatch::v1::TIMER_CLASS_DEADLINE, case_id, "responder_arrival", "");
-  ASSERT_TRUE(WaitFor([&] {
-    auto stored = store.Get(shard, {timer_id}, absl::Now() + absl::Seconds(5));
-    return stored.ok() && (*stored)[0].has_value() && (*stored)[0]->state == timers::TimerState::kClaimed;
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto stored = store.Get(shard, {timer_id}, absl::Now() + absl::Seconds(5));
+        return stored.ok() && (*stored)[0].has_value() && (*stored)[0]->state == timers::TimerState::kClaimed;
+      },
+      kPatience));
   (*timers)->Signal(SIGKILL);
 
   ASSERT_TRUE(stack_.Control("start", "kafka").ok());
@@ -125,13 +132,15 @@ TEST_F(TimersFaultTest, ARedisRestartKeepsEveryTimer) {
   auto timers = StartTimers("timers-fault-redis");
   ASSERT_TRUE(timers.ok()) << timers.status();
   const std::vector<std::string> cases = RouteCases(20, absl::Now() + absl::Seconds(6));
-  ASSERT_TRUE(WaitFor([&] {
-    auto events = TimerEvents(stack_, std::set<std::string>(cases.begin(), cases.end()));
-    for (const std::string& c : cases) {
-      if (FindTimerEvent(events, c, Envelope::kDeadlineArmed, "responder_arrival") == nullptr) return false;
-    }
-    return true;
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto events = TimerEvents(stack_, std::set<std::string>(cases.begin(), cases.end()));
+        for (const std::string& c : cases) {
+          if (FindTimerEvent(events, c, Envelope::kDeadlineArmed, "responder_arrival") == nullptr) return false;
+        }
+        return true;
+      },
+      kPatience));
   // Every timer is in Redis's append-only file; the restart replays it.
   ASSERT_TRUE(stack_.Control("restart", "redis").ok());
   const std::vector<Envelope> events = AwaitAllMissed(cases);
@@ -146,13 +155,15 @@ TEST_F(TimersFaultTest, RedisThatLostEverythingIsRebuiltFromKafkaAndWhatWasMisse
   ASSERT_FALSE(AwaitAllMissed(fired_before).empty());
   const absl::Time identified = NowMillis();
   const std::vector<std::string> pending = RouteCases(5, identified);
-  ASSERT_TRUE(WaitFor([&] {
-    auto events = TimerEvents(stack_, std::set<std::string>(pending.begin(), pending.end()));
-    for (const std::string& c : pending) {
-      if (FindTimerEvent(events, c, Envelope::kDeadlineArmed, "responder_arrival") == nullptr) return false;
-    }
-    return true;
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto events = TimerEvents(stack_, std::set<std::string>(pending.begin(), pending.end()));
+        for (const std::string& c : pending) {
+          if (FindTimerEvent(events, c, Envelope::kDeadlineArmed, "responder_arrival") == nullptr) return false;
+        }
+        return true;
+      },
+      kPatience));
 
   // The service stops, Redis loses everything, and the deadlines pass meanwhile.
   (*timers)->Signal(SIGTERM);

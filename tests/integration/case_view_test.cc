@@ -7,15 +7,15 @@
 
 #include <thread>
 
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka_producer.h"
 #include "services/common/redis/redis.h"
 #include "tests/integration/harness.h"
@@ -79,7 +79,8 @@ class CaseViewFlow : public ::testing::Test {
   CaseView AwaitCase(const std::string& case_id, const std::function<bool(const CaseView&)>& done) {
     CaseView view;
     EXPECT_TRUE(WaitFor([&] { return GetCase(case_id, &view).ok() && done(view); }, absl::Seconds(60)))
-        << "case " << case_id << " never reached the expected state; last view:\n" << view.DebugString();
+        << "case " << case_id << " never reached the expected state; last view:\n"
+        << view.DebugString();
     return view;
   }
 
@@ -89,7 +90,8 @@ class CaseViewFlow : public ::testing::Test {
     r.set_request_id(request_id);
     r.set_case_id(case_id);
     r.mutable_arrival()->set_role(role);
-    r.mutable_arrival()->set_person_id(role == csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE ? "adv-0007" : "mart-sw-0031");
+    r.mutable_arrival()->set_person_id(role == csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE ? "adv-0007"
+                                                                                           : "mart-sw-0031");
     *r.mutable_arrival()->mutable_arrived_at() = ToProtoTime(at);
     return r;
   }
@@ -179,9 +181,11 @@ TEST_F(CaseViewFlow, WatchCaseSeesALaterArrival) {
   EXPECT_TRUE(view.arrivals().empty());
 
   RecordFactResponse response;
-  ASSERT_TRUE(stub_->RecordArrival(Context().get(),
-                                   Arrival(case_id, "arr-1", csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, absl::Now()),
-                                   &response).ok());
+  ASSERT_TRUE(stub_
+                  ->RecordArrival(Context().get(),
+                                  Arrival(case_id, "arr-1", csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, absl::Now()),
+                                  &response)
+                  .ok());
   bool seen = false;
   while (!seen && stream->Read(&view)) seen = view.arrivals_size() == 1;
   ASSERT_TRUE(seen) << "WatchCase ended without showing the arrival";
@@ -195,12 +199,18 @@ TEST_F(CaseViewFlow, AnArrivalBeforeRoutingIsAcceptedAndOrdered) {
   const std::string case_id = ReportCase(SampleKind::kOpenDcfs);
   const absl::Time t0 = absl::Now();
   RecordFactResponse response;
-  ASSERT_TRUE(stub_->RecordArrival(Context().get(),
-                                   Arrival(case_id, "adv", csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE, t0 - absl::Minutes(2)),
-                                   &response).ok());
-  ASSERT_TRUE(stub_->RecordArrival(Context().get(),
-                                   Arrival(case_id, "sw", csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, t0 - absl::Minutes(1)),
-                                   &response).ok());
+  ASSERT_TRUE(
+      stub_
+          ->RecordArrival(Context().get(),
+                          Arrival(case_id, "adv", csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE, t0 - absl::Minutes(2)),
+                          &response)
+          .ok());
+  ASSERT_TRUE(
+      stub_
+          ->RecordArrival(Context().get(),
+                          Arrival(case_id, "sw", csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, t0 - absl::Minutes(1)),
+                          &response)
+          .ok());
   auto routing = ServiceProcess::Start("csec-routing", stack_, {});
   ASSERT_TRUE(routing.ok()) << routing.status();
   routing_ = *std::move(routing);
@@ -249,15 +259,20 @@ TEST_F(CaseViewFlow, ABadFactNamesTheFieldAndWritesNothing) {
 TEST_F(CaseViewFlow, TheCaseViewIsRebuiltFromKafkaAfterRedisLosesIt) {
   const std::string case_id = ReportCase(SampleKind::kDualStatus);
   RecordFactResponse response;
-  ASSERT_TRUE(stub_->RecordArrival(Context().get(),
-                                   Arrival(case_id, "a", csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, absl::Now()),
-                                   &response).ok());
-  const CaseView before = AwaitCase(case_id, [](const CaseView& v) { return v.has_routing() && v.arrivals_size() == 1; });
+  ASSERT_TRUE(stub_
+                  ->RecordArrival(Context().get(),
+                                  Arrival(case_id, "a", csec::dispatch::v1::RESPONDER_ROLE_RESPONDER, absl::Now()),
+                                  &response)
+                  .ok());
+  const CaseView before =
+      AwaitCase(case_id, [](const CaseView& v) { return v.has_routing() && v.arrivals_size() == 1; });
 
   auto redis = RedisClient::Connect(stack_.redis_address);
   ASSERT_TRUE(redis.ok());
-  ASSERT_TRUE((*redis)->Command({"DEL", absl::StrCat("csec:case:{", case_id, "}:events"),
-                                 absl::StrCat("csec:case:{", case_id, "}:version")}).ok());
+  ASSERT_TRUE((*redis)
+                  ->Command({"DEL", absl::StrCat("csec:case:{", case_id, "}:events"),
+                             absl::StrCat("csec:case:{", case_id, "}:version")})
+                  .ok());
   CaseView gone;
   ASSERT_EQ(GetCase(case_id, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
 

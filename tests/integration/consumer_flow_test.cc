@@ -17,8 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/serving/metrics.h"
 #include "tests/integration/harness.h"
 
@@ -63,9 +63,9 @@ class Seen {
 
 std::string NewTopic(const StackEnv& stack, int partitions) {
   const std::string topic = absl::StrCat("csec.test.consumer.", NewRandomId());
-  absl::Status made = EnsureTopics(stack.kafka("consumer-test"), {topic},
-                                   {.partitions = partitions, .replication_factor = 1, .min_insync_replicas = 1,
-                                    .retention = absl::Hours(1)});
+  absl::Status made = EnsureTopics(
+      stack.kafka("consumer-test"), {topic},
+      {.partitions = partitions, .replication_factor = 1, .min_insync_replicas = 1, .retention = absl::Hours(1)});
   EXPECT_TRUE(made.ok()) << made;
   return topic;
 }
@@ -78,18 +78,21 @@ TEST(ConsumerFlow, AFailingPartitionHoldsOnlyItselfAndIsRetriedInOrder) {
 
   Seen seen;
   std::atomic<int32_t> failing_partition{-1};
-  auto consumer = KafkaConsumer::Start(
-      {.kafka = stack.kafka("consumer-test"), .group_id = absl::StrCat("consumer-test-", NewRandomId()),
-       .topics = {topic}, .min_retry_backoff = absl::Milliseconds(50), .max_retry_backoff = absl::Milliseconds(200)},
-      producer->get(), [&](const ConsumedMessage& m, HandlerDone done) {
-        seen.Attempted(m);
-        if (m.partition == failing_partition.load()) return done(absl::UnavailableError("dependency away (test)"));
-        // Completes on another thread, as handlers waiting for Redis or Kafka do.
-        std::thread([&seen, m, done = std::move(done)]() mutable {
-          seen.Handled(m);
-          done(absl::OkStatus());
-        }).detach();
-      });
+  auto consumer = KafkaConsumer::Start({.kafka = stack.kafka("consumer-test"),
+                                        .group_id = absl::StrCat("consumer-test-", NewRandomId()),
+                                        .topics = {topic},
+                                        .min_retry_backoff = absl::Milliseconds(50),
+                                        .max_retry_backoff = absl::Milliseconds(200)},
+                                       producer->get(), [&](const ConsumedMessage& m, HandlerDone done) {
+                                         seen.Attempted(m);
+                                         if (m.partition == failing_partition.load())
+                                           return done(absl::UnavailableError("dependency away (test)"));
+                                         // Completes on another thread, as handlers waiting for Redis or Kafka do.
+                                         std::thread([&seen, m, done = std::move(done)]() mutable {
+                                           seen.Handled(m);
+                                           done(absl::OkStatus());
+                                         }).detach();
+                                       });
   ASSERT_TRUE(consumer.ok()) << consumer.status();
 
   // Twenty cases spread over both partitions by key; a first event each, all handled, shows
@@ -109,14 +112,18 @@ TEST(ConsumerFlow, AFailingPartitionHoldsOnlyItselfAndIsRetriedInOrder) {
   // Partition `failing` now fails every message (its dependency is away).
   failing_partition = failing;
   for (int event = 1; event < 3; ++event) {
-    for (const std::string& key : keys) ASSERT_TRUE((*producer)->Produce(topic, key, absl::StrCat(key, "/", event)).ok());
+    for (const std::string& key : keys)
+      ASSERT_TRUE((*producer)->Produce(topic, key, absl::StrCat(key, "/", event)).ok());
   }
-  ASSERT_TRUE(WaitFor([&] {
-    for (const std::string& key : other_keys) {
-      if (!seen.WasHandled(key + "/2")) return false;
-    }
-    return true;
-  }, absl::Seconds(30))) << "the healthy partition kept flowing";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const std::string& key : other_keys) {
+          if (!seen.WasHandled(key + "/2")) return false;
+        }
+        return true;
+      },
+      absl::Seconds(30)))
+      << "the healthy partition kept flowing";
   const std::string stuck = keys[0] + "/1";
   ASSERT_TRUE(WaitFor([&] { return seen.Attempts(stuck) >= 3; }, absl::Seconds(30))) << "the failed message is retried";
   EXPECT_EQ(seen.Attempts(keys[0] + "/2"), 0) << "a case's next event waits for the one being retried";
@@ -261,36 +268,44 @@ TEST_P(RebalanceWhilePaused, LosesNoPartition) {
 
   auto first = KafkaConsumer::Start(options, producer->get(), handler);
   ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(WaitFor([&] { return GroupGauge("csec_kafka_partitions_paused", group) == kPartitions; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return GroupGauge("csec_kafka_partitions_paused", group) == kPartitions; }, absl::Seconds(30)))
       << "every partition paused before the rebalance; paused: " << GroupGauge("csec_kafka_partitions_paused", group);
 
   // A second member joins: the first gives back all four and gets two of them again.
   auto second = KafkaConsumer::Start(options, producer->get(), handler);
   ASSERT_TRUE(second.ok()) << second.status();
-  ASSERT_TRUE(WaitFor([&] { return (*first)->assigned_partitions() + (*second)->assigned_partitions() == kPartitions &&
-                                   (*second)->HasAssignment() && (*first)->HasAssignment(); },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return (*first)->assigned_partitions() + (*second)->assigned_partitions() == kPartitions &&
+               (*second)->HasAssignment() && (*first)->HasAssignment();
+      },
+      absl::Seconds(30)))
       << "first " << (*first)->assigned_partitions() << ", second " << (*second)->assigned_partitions();
 
   blocked = false;
   // Answers for the first member's old assignment are ignored: those messages come again.
-  ASSERT_TRUE(WaitFor([&] {
-    held.Release(seen);
-    for (const std::string& payload : produced) {
-      if (!seen.WasHandled(payload)) return false;
-    }
-    return true;
-  }, absl::Seconds(60))) << seen.HandledInOrder().size() << " handled of " << produced.size();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        held.Release(seen);
+        for (const std::string& payload : produced) {
+          if (!seen.WasHandled(payload)) return false;
+        }
+        return true;
+      },
+      absl::Seconds(60)))
+      << seen.HandledInOrder().size() << " handled of " << produced.size();
 
   // And they keep flowing afterwards.
   produce_round(3);
-  ASSERT_TRUE(WaitFor([&] {
-    for (const std::string& key : keys) {
-      if (!seen.WasHandled(key + "/3")) return false;
-    }
-    return true;
-  }, absl::Seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const std::string& key : keys) {
+          if (!seen.WasHandled(key + "/3")) return false;
+        }
+        return true;
+      },
+      absl::Seconds(30)));
   EXPECT_TRUE((*first)->Progress().ok()) << (*first)->Progress();
   EXPECT_TRUE((*second)->Progress().ok()) << (*second)->Progress();
   if (c.pattern == Pattern::kWithHooks) {
@@ -327,8 +342,7 @@ TEST(ConsumerWatchdog, APartitionWithoutProgressIsReportedWithItsLagFromTheBroke
   HeldAnswers held;
   std::atomic<int32_t> hung_partition{-1};
   auto consumer = KafkaConsumer::Start(
-      {.kafka = stack.kafka("consumer-test"), .group_id = group, .topics = {topic},
-       .stall_after = absl::Seconds(3)},
+      {.kafka = stack.kafka("consumer-test"), .group_id = group, .topics = {topic}, .stall_after = absl::Seconds(3)},
       producer->get(), [&](const ConsumedMessage& m, HandlerDone done) {
         seen.Attempted(m);
         if (m.partition == hung_partition.load()) return held.Hold(m, std::move(done));
@@ -344,10 +358,13 @@ TEST(ConsumerWatchdog, APartitionWithoutProgressIsReportedWithItsLagFromTheBroke
 
   for (int i = 1; i <= 5; ++i) ASSERT_TRUE((*producer)->Produce(topic, probe, absl::StrCat(probe, "/", i)).ok());
   absl::Status progress;
-  ASSERT_TRUE(WaitFor([&] {
-    progress = (*consumer)->Progress();
-    return !progress.ok();
-  }, absl::Seconds(30))) << "a hung handler is reported";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        progress = (*consumer)->Progress();
+        return !progress.ok();
+      },
+      absl::Seconds(30)))
+      << "a hung handler is reported";
   EXPECT_TRUE(absl::IsUnavailable(progress)) << progress;
   EXPECT_NE(progress.message().find(absl::StrCat(topic, "/", hung, ": 5 message(s) waiting")), absl::string_view::npos)
       << progress;
@@ -359,10 +376,13 @@ TEST(ConsumerWatchdog, APartitionWithoutProgressIsReportedWithItsLagFromTheBroke
 
   // The handler answers: progress resumes, readiness comes back by itself and the lag drains.
   hung_partition = -1;
-  ASSERT_TRUE(WaitFor([&] {
-    held.Release(seen);
-    return (*consumer)->Progress().ok() && lag.Value() == 0;
-  }, absl::Seconds(30))) << (*consumer)->Progress() << ", lag " << lag.Value();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        held.Release(seen);
+        return (*consumer)->Progress().ok() && lag.Value() == 0;
+      },
+      absl::Seconds(30)))
+      << (*consumer)->Progress() << ", lag " << lag.Value();
   EXPECT_EQ(GroupGauge("csec_kafka_partitions_stalled", group), 0);
   (*consumer)->Stop();
 }
@@ -374,26 +394,32 @@ TEST(Topics, KeepEventsLongerThanTheLongestDeadlineAndAgreeOnPartitions) {
   ASSERT_TRUE(intake.ok()) << intake.status();
   absl::StatusOr<absl::Duration> retention;
   // Topics the service just created take a moment to be describable.
-  EXPECT_TRUE(WaitFor([&] {
-    retention = DescribeRetention(stack.kafka("topics-test"), kIntakeTopic);
-    return retention.ok();
-  }, absl::Seconds(10))) << retention.status();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        retention = DescribeRetention(stack.kafka("topics-test"), kIntakeTopic);
+        return retention.ok();
+      },
+      absl::Seconds(10)))
+      << retention.status();
   EXPECT_EQ(*retention, absl::Hours(24 * 120));
 
   // An existing topic that keeps too little is raised; one with another partition count is refused.
   const std::string topic = NewTopic(stack, 2);
-  absl::Status raised = EnsureTopics(stack.kafka("topics-test"), {topic},
-                                     {.partitions = 2, .replication_factor = 1, .min_insync_replicas = 1,
-                                      .retention = absl::Hours(5)});
+  absl::Status raised =
+      EnsureTopics(stack.kafka("topics-test"), {topic},
+                   {.partitions = 2, .replication_factor = 1, .min_insync_replicas = 1, .retention = absl::Hours(5)});
   ASSERT_TRUE(raised.ok()) << raised;
   // The broker applies a config change shortly after answering it.
-  EXPECT_TRUE(WaitFor([&] {
-    retention = DescribeRetention(stack.kafka("topics-test"), topic);
-    return retention.ok() && *retention == absl::Hours(5);
-  }, absl::Seconds(10))) << retention.status() << " " << (retention.ok() ? absl::FormatDuration(*retention) : "");
-  absl::Status mismatch = EnsureTopics(stack.kafka("topics-test"), {topic},
-                                       {.partitions = 6, .replication_factor = 1, .min_insync_replicas = 1,
-                                        .retention = absl::Hours(5)});
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        retention = DescribeRetention(stack.kafka("topics-test"), topic);
+        return retention.ok() && *retention == absl::Hours(5);
+      },
+      absl::Seconds(10)))
+      << retention.status() << " " << (retention.ok() ? absl::FormatDuration(*retention) : "");
+  absl::Status mismatch =
+      EnsureTopics(stack.kafka("topics-test"), {topic},
+                   {.partitions = 6, .replication_factor = 1, .min_insync_replicas = 1, .retention = absl::Hours(5)});
   EXPECT_TRUE(absl::IsFailedPrecondition(mismatch)) << mismatch;
   EXPECT_NE(mismatch.message().find(topic), absl::string_view::npos) << mismatch;
 }

@@ -1,31 +1,31 @@
 #include "tests/integration/harness.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/base/ids.h"
 
 extern char** environ;
@@ -160,26 +160,29 @@ grpc::Status ReportSample(int intake_port, csec::tools::SampleKind kind, const s
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", intake_port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-  return stub->ReportIdentification(&context, csec::tools::SampleReferral(kind, idempotency_key, absl::Now()), response);
+  return stub->ReportIdentification(&context, csec::tools::SampleReferral(kind, idempotency_key, absl::Now()),
+                                    response);
 }
 
 bool AwaitCaseRouted(const StackEnv& stack, const std::string& case_id, absl::Duration timeout,
                      csec::dispatch::v1::CaseRouted* routed) {
-  return WaitFor([&] {
-    bool found = false;
-    // A scan that fails (the broker briefly away) just means not found yet.
-    (void)ScanTopic(stack.kafka("test-await-routed"), "csec.routing.v1", absl::Seconds(30), true,
-              [&](const ConsumedMessage& m) {
-                csec::dispatch::v1::Envelope e;
-                if (e.ParseFromString(m.payload) && e.case_id() == case_id && e.has_case_routed()) {
-                  if (routed) *routed = e.case_routed();
-                  found = true;
-                  return false;
-                }
-                return true;
-              });
-    return found;
-  }, timeout);
+  return WaitFor(
+      [&] {
+        bool found = false;
+        // A scan that fails (the broker briefly away) just means not found yet.
+        (void)ScanTopic(stack.kafka("test-await-routed"), "csec.routing.v1", absl::Seconds(30), true,
+                        [&](const ConsumedMessage& m) {
+                          csec::dispatch::v1::Envelope e;
+                          if (e.ParseFromString(m.payload) && e.case_id() == case_id && e.has_case_routed()) {
+                            if (routed) *routed = e.case_routed();
+                            found = true;
+                            return false;
+                          }
+                          return true;
+                        });
+        return found;
+      },
+      timeout);
 }
 
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
@@ -209,12 +212,9 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
   const std::string dir = MakeTempDir();
   const std::string ready_file = dir + "/ready.json";
   const std::string log_path = absl::StrCat(dir, "/", binary, ".log");
-  std::vector<std::string> args = {stack.bin_dir + "/" + binary,
-                                   "--kafka_brokers=" + stack.kafka_brokers,
-                                   "--redis=" + stack.redis_address,
-                                   "--config=" + stack.protocol_config(),
-                                   "--grpc_listen=127.0.0.1:0",
-                                   "--http_listen=127.0.0.1:0",
+  std::vector<std::string> args = {stack.bin_dir + "/" + binary,     "--kafka_brokers=" + stack.kafka_brokers,
+                                   "--redis=" + stack.redis_address, "--config=" + stack.protocol_config(),
+                                   "--grpc_listen=127.0.0.1:0",      "--http_listen=127.0.0.1:0",
                                    "--ready_file=" + ready_file};
   for (auto& a : extra_args) args.push_back(std::move(a));
   std::vector<char*> argv;
@@ -231,11 +231,13 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
   if (rc != 0) return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", strerror(rc)));
 
   bool exited = false;
-  bool ready = WaitFor([&] {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
-    return exited || access(ready_file.c_str(), R_OK) == 0;
-  }, timeout);
+  bool ready = WaitFor(
+      [&] {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
+        return exited || access(ready_file.c_str(), R_OK) == 0;
+      },
+      timeout);
   if (!ready || exited) {
     if (!exited) {
       kill(pid, SIGKILL);
@@ -245,13 +247,14 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const std:
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
     ReleaseInstanceSlot(instance_slot);
-    return absl::UnavailableError(absl::StrCat(binary, exited ? " exited" : " not ready in time",
-                                               " during start-up; its log:\n", log));
+    return absl::UnavailableError(
+        absl::StrCat(binary, exited ? " exited" : " not ready in time", " during start-up; its log:\n", log));
   }
   std::map<std::string, int> ports;
   static const std::regex kPort("\"([a-z_]+)\":([0-9]+)");
   const std::string ready_json = ReadFile(ready_file);
-  for (auto it = std::sregex_iterator(ready_json.begin(), ready_json.end(), kPort); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(ready_json.begin(), ready_json.end(), kPort); it != std::sregex_iterator();
+       ++it) {
     ports[(*it)[1]] = std::stoi((*it)[2]);
   }
   return std::unique_ptr<ServiceProcess>(new ServiceProcess(pid, dir, log_path, std::move(ports), instance_slot));

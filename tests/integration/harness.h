@@ -9,8 +9,6 @@
 #ifndef CSEC_TESTS_INTEGRATION_HARNESS_H_
 #define CSEC_TESTS_INTEGRATION_HARNESS_H_
 
-#include <sys/types.h>
-
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,10 +16,11 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include <grpcpp/grpcpp.h>
-
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/kafka/kafka.h"
@@ -91,7 +90,10 @@ class ServiceProcess {
  private:
   ServiceProcess(pid_t pid, std::string dir, std::string log_path, std::map<std::string, int> ports,
                  std::string instance_slot)
-      : pid_(pid), dir_(std::move(dir)), log_path_(std::move(log_path)), ports_(std::move(ports)),
+      : pid_(pid),
+        dir_(std::move(dir)),
+        log_path_(std::move(log_path)),
+        ports_(std::move(ports)),
         instance_slot_(std::move(instance_slot)) {}
   pid_t pid_;
   std::string dir_;  // ready file and log; removed with the process

@@ -10,22 +10,22 @@
 #include <set>
 #include <thread>
 
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/redis/redis.h"
 #include "services/common/redis/redis_keys.h"
 #include "services/routing/routing_rules.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::testing {
 namespace {
@@ -57,8 +57,7 @@ class IntakeRules : public ::testing::Test {
     auto intake = ServiceProcess::Start("csec-intake", *stack_, {});
     ASSERT_TRUE(intake.ok()) << intake.status();
     intake_ = intake->release();
-    auto routing = ServiceProcess::Start("csec-routing", *stack_,
-                                         {"--dedupe_horizon=1h"});
+    auto routing = ServiceProcess::Start("csec-routing", *stack_, {"--dedupe_horizon=1h"});
     ASSERT_TRUE(routing.ok()) << routing.status();
     routing_ = routing->release();
     stub_ = IntakeService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", intake_->port("grpc_port")),
@@ -80,10 +79,13 @@ class IntakeRules : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error_message();
     csec::dispatch::v1::GetCaseRequest get;
     get.set_case_id(warm_up.case_id());
-    ASSERT_TRUE(WaitFor([&] {
-      CaseView view;
-      return stub_->GetCase(Context().get(), get, &view).ok() && view.has_routing();
-    }, absl::Seconds(150))) << "routing or the case-view projector never got to work";
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          CaseView view;
+          return stub_->GetCase(Context().get(), get, &view).ok() && view.has_routing();
+        },
+        absl::Seconds(150)))
+        << "routing or the case-view projector never got to work";
     consumers_at_work_ = true;
   }
 
@@ -126,7 +128,8 @@ class IntakeRules : public ::testing::Test {
   }
 
   // Waits for the first envelope on `topic` that `match`es.
-  static absl::StatusOr<Envelope> AwaitEvent(const std::string& topic, const std::function<bool(const Envelope&)>& match) {
+  static absl::StatusOr<Envelope> AwaitEvent(const std::string& topic,
+                                             const std::function<bool(const Envelope&)>& match) {
     Envelope found;
     absl::Status s = ScanTopic(stack_->kafka("test"), topic, absl::Seconds(60), false, [&](const ConsumedMessage& m) {
       Envelope e;
@@ -244,8 +247,8 @@ TEST_F(IntakeRules, TwoDifferentReferralsRacingOnOneKeyMakeOneCaseAndOneEvent) {
     if (e.has_referral_received() && winner_age.count(e.case_id())) received[e.case_id()].push_back(e);
   }
   for (const auto& [case_id, age] : winner_age) {
-    ASSERT_EQ(received[case_id].size(), 1u) << "case " << case_id << " has " << received[case_id].size()
-                                            << " ReferralReceived events";
+    ASSERT_EQ(received[case_id].size(), 1u)
+        << "case " << case_id << " has " << received[case_id].size() << " ReferralReceived events";
     const Envelope& e = received[case_id][0];
     EXPECT_EQ(e.event_id(), winner_event[case_id]);
     EXPECT_EQ(e.referral_received().referral().youth().age_years(), age)
@@ -403,23 +406,21 @@ TEST_F(IntakeRules, AnEnvelopeThatCannotBeHandledIsDeadLetteredByEachConsumerAnd
   std::map<std::pair<std::string, std::string>, DeadLetter> letters;
   const std::set<std::pair<std::string, std::string>> expected = {
       {case_a, "routing"}, {case_b, "routing"}, {case_b, "case-view"}};
-  absl::Status s = ScanTopic(stack_->kafka("test"), kDeadLetterTopic, absl::Seconds(60), false,
-                             [&](const ConsumedMessage& m) {
-                               DeadLetter letter;
-                               Envelope refused;
-                               if (letter.ParseFromString(m.payload) && letter.key() == key &&
-                                   refused.ParseFromString(letter.payload())) {
-                                 // The case view's group carries intake's state epoch: "case-view-<epoch>".
-                                 const std::string consumer = absl::StartsWith(letter.consumer(), "case-view-")
-                                                                  ? "case-view"
-                                                                  : letter.consumer();
-                                 letters[{refused.case_id(), consumer}] = letter;
-                               }
-                               for (const auto& want : expected) {
-                                 if (!letters.count(want)) return true;
-                               }
-                               return false;
-                             });
+  absl::Status s =
+      ScanTopic(stack_->kafka("test"), kDeadLetterTopic, absl::Seconds(60), false, [&](const ConsumedMessage& m) {
+        DeadLetter letter;
+        Envelope refused;
+        if (letter.ParseFromString(m.payload) && letter.key() == key && refused.ParseFromString(letter.payload())) {
+          // The case view's group carries intake's state epoch: "case-view-<epoch>".
+          const std::string consumer =
+              absl::StartsWith(letter.consumer(), "case-view-") ? "case-view" : letter.consumer();
+          letters[{refused.case_id(), consumer}] = letter;
+        }
+        for (const auto& want : expected) {
+          if (!letters.count(want)) return true;
+        }
+        return false;
+      });
   ASSERT_TRUE(s.ok()) << s << "; dead letters seen: " << letters.size() << " of " << expected.size();
   for (const auto& [who, letter] : letters) {
     const auto& [case_id, consumer] = who;
@@ -484,11 +485,14 @@ TEST_F(IntakeRules, RoutingMarksOnlyWhatItHandledAndTheMarkExpires) {
   const std::string referral_marker = redis_keys::Handled("routing", report.event_id());
   int64_t pttl = -2;
   // The marker is written once Kafka acknowledged CaseRouted, so it may trail the event a little.
-  EXPECT_TRUE(WaitFor([&] {
-    absl::StatusOr<int64_t> p = Pttl(referral_marker);
-    pttl = p.ok() ? *p : -2;
-    return pttl != -2;
-  }, absl::Seconds(30))) << referral_marker << " never appeared";
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        absl::StatusOr<int64_t> p = Pttl(referral_marker);
+        pttl = p.ok() ? *p : -2;
+        return pttl != -2;
+      },
+      absl::Seconds(30)))
+      << referral_marker << " never appeared";
   EXPECT_GT(pttl, 0) << referral_marker << " must expire (PTTL -1 means it never does)";
   EXPECT_LE(pttl, kDedupeHorizonMs) << referral_marker << " outlives routing's --dedupe_horizon";
 
@@ -501,10 +505,10 @@ TEST_F(IntakeRules, RoutingMarksOnlyWhatItHandledAndTheMarkExpires) {
   {
     auto producer = KafkaProducer::Create(stack_->kafka("intake-rules-test"));
     ASSERT_TRUE(producer.ok()) << producer.status();
-    ASSERT_TRUE((*producer)
-                    ->Produce(kIntakeTopic, report.case_id(), follow_up.SerializeAsString(),
-                              absl::Now() + absl::Seconds(30))
-                    .ok());
+    ASSERT_TRUE(
+        (*producer)
+            ->Produce(kIntakeTopic, report.case_id(), follow_up.SerializeAsString(), absl::Now() + absl::Seconds(30))
+            .ok());
   }
   std::map<std::string, ConsumedMessage> where;  // event id → message
   for (const auto& [m, e] : ReadTopic(kIntakeTopic)) {

@@ -22,12 +22,12 @@
 #include "absl/time/clock.h"
 #include "csec/dispatch/v1/medical_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka_partitioner.h"
+#include "services/common/kafka/topic_scanner.h"
 #include "services/common/redis/redis.h"
 #include "services/medical/medical_keys.h"
-#include "services/common/kafka/topic_scanner.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/paging_support.h"
 #include "tests/integration/timers_support.h"
@@ -39,8 +39,8 @@ using csec::dispatch::v1::Envelope;
 using csec::dispatch::v1::MedicalHubService;
 using ::testing::HasSubstr;
 
-const std::vector<std::string> kHubs = {"hub-high-desert", "hub-olive-view-ucla", "hub-lac-usc",
-                                        "hub-chla",        "hub-mlk",             "hub-harbor-ucla"};
+const std::vector<std::string> kHubs = {"hub-high-desert", "hub-olive-view-ucla", "hub-lac-usc", "hub-chla",
+                                        "hub-mlk",         "hub-harbor-ucla"};
 // SPA 4's hubs, nearest first, as protocol.yaml lists them.
 const std::vector<std::string> kSpa4Hubs = {"hub-lac-usc", "hub-chla", "hub-mlk"};
 constexpr int kWindowDays = 4;  // 72 hours from 09:00 touch four local days
@@ -100,14 +100,14 @@ class MedicalFlow : public ::testing::Test {
   }
 
   std::unique_ptr<ServiceProcess> StartMedical(const std::string& instance) {
-    auto medical = ServiceProcess::Start("csec-medical", stack_,
-                                         {"--config=" + config_path(), "--medical_config=" + medical_config_,
-                                          "--instance_id=" + instance});
+    auto medical = ServiceProcess::Start(
+        "csec-medical", stack_,
+        {"--config=" + config_path(), "--medical_config=" + medical_config_, "--instance_id=" + instance});
     EXPECT_TRUE(medical.ok()) << medical.status();
     if (!medical.ok()) return nullptr;
     {  // the latest process answers (a restarted one listens on a new port)
-      stub_ = MedicalHubService::NewStub(grpc::CreateChannel(
-          absl::StrCat("127.0.0.1:", (*medical)->port("grpc_port")), grpc::InsecureChannelCredentials()));
+      stub_ = MedicalHubService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*medical)->port("grpc_port")),
+                                                             grpc::InsecureChannelCredentials()));
     }
     return *std::move(medical);
   }
@@ -115,7 +115,9 @@ class MedicalFlow : public ::testing::Test {
   virtual std::string config_path() const { return stack_.protocol_config(); }
 
   // Identified at 09:00 local on the test's first day, in SPA 4.
-  absl::Time IdentifiedAt() const { return absl::FromCivil(absl::CivilMinute(base_day_.year(), base_day_.month(), base_day_.day(), 9, 0), zone_); }
+  absl::Time IdentifiedAt() const {
+    return absl::FromCivil(absl::CivilMinute(base_day_.year(), base_day_.month(), base_day_.day(), 9, 0), zone_);
+  }
 
   Envelope Routed(const std::string& case_id, bool emergency = false) const {
     Envelope e = NewEnvelope(NewRandomId(), case_id, "routing", absl::Now());
@@ -565,8 +567,8 @@ TEST_F(MedicalFlow, AfterRedisLostEverythingNoSlotIsGivenTwice) {
   medical = StartMedical("medical-test-1");
   ASSERT_TRUE(medical);
   const int partitions = 3 * kTopicPartitions;  // routing, intake and medical
-  ASSERT_TRUE(WaitFor([&] { return ConsumerCaughtUp(medical->port("http_port"), "medical", partitions); },
-                      absl::Seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return ConsumerCaughtUp(medical->port("http_port"), "medical", partitions); }, absl::Seconds(60)));
   const auto decisions = Decisions({first, second});
   ASSERT_EQ(decisions.at(first).size(), 1u) << "the replayed CaseRouted booked again";
   ASSERT_EQ(decisions.at(second).size(), 1u);

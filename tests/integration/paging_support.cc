@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/domain/events.h"
-#include "services/common/kafka/kafka.h"
 #include "services/common/domain/protocol_config.h"
+#include "services/common/kafka/kafka.h"
 
 namespace csec::testing {
 
@@ -34,16 +34,20 @@ std::string WritePagingConfig(const std::string& protocol_config_path, const std
                                           "dhs-hub-coordinator"};
   for (const auto& team : config->teams) {
     const std::string agency(TeamAgencyName(team.agency));
-    roles[team.id] = {{agency == "ctu" ? "ctu-supervisor" : agency == "mart" ? "mart-supervisor" : "cph-supervisor"}, ""};
+    roles[team.id] = {{agency == "ctu"    ? "ctu-supervisor"
+                       : agency == "mart" ? "mart-supervisor"
+                                          : "cph-supervisor"},
+                      ""};
   }
   for (const auto& agency : config->advocacy_agencies) roles[agency.id] = {{"advocacy-supervisor"}, ""};
   for (const auto& hub : config->hubs) roles[hub.id] = {{"dhs-hub-coordinator"}, ""};
-  for (const auto& line : lines) roles[line] = {{}, line == "ctu-supervisor" ? "ctu" : line == "mart-supervisor" ? "mart" : ""};
+  for (const auto& line : lines)
+    roles[line] = {{}, line == "ctu-supervisor" ? "ctu" : line == "mart-supervisor" ? "mart" : ""};
 
-  std::string yaml = absl::StrCat("shift_notice_before: {minutes: 30}\ndelivery:\n  tries: ", options.tries,
-                                  "\n  first_retry: ", Seconds(options.first_retry),
-                                  "\n  max_retry: {seconds: 30}\n  send_timeout: ", Seconds(options.send_timeout),
-                                  "\npeople:\n");
+  std::string yaml =
+      absl::StrCat("shift_notice_before: {minutes: 30}\ndelivery:\n  tries: ", options.tries,
+                   "\n  first_retry: ", Seconds(options.first_retry),
+                   "\n  max_retry: {seconds: 30}\n  send_timeout: ", Seconds(options.send_timeout), "\npeople:\n");
   for (const auto& [role, _] : roles) {
     const std::string person = OnCallPerson(role);
     absl::StrAppend(&yaml, "  - id: ", person, "\n    name: Synthetic on-call for ", role, "\n");

@@ -2,6 +2,7 @@
 // waits, and chain steps of seconds: who is paged when a case is routed, how a chain moves on,
 // what stops it, and how pages reach people (WatchPages streams, webhooks). CaseRouted and
 // arrivals are produced the way routing and intake produce them.
+#include <httplib.h>
 #include <signal.h>
 
 #include <atomic>
@@ -11,14 +12,13 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/paging_support.h"
 #include "tests/integration/timers_support.h"
@@ -125,10 +125,12 @@ class PagingTest : public ::testing::Test {
   std::vector<Envelope> AwaitEvents(const std::string& case_id,
                                     const std::function<bool(const std::vector<Envelope>&)>& done) {
     std::vector<Envelope> events;
-    WaitFor([&] {
-      events = PagingEvents(stack_, {case_id});
-      return done(events);
-    }, kPatience);
+    WaitFor(
+        [&] {
+          events = PagingEvents(stack_, {case_id});
+          return done(events);
+        },
+        kPatience);
     return events;
   }
   std::vector<Envelope> AwaitPages(const std::string& case_id, const std::string& person, size_t n) {
@@ -289,12 +291,15 @@ TEST_F(PagingTest, ArrivalOverPagingClosesThePageAndMeetsTheDeadline) {
   grpc::Status s = stub_->RecordArrival(&context, request, &response);
   ASSERT_TRUE(s.ok()) << s.error_message();
   std::vector<Envelope> timers;
-  WaitFor([&] {
-    timers = TimerEvents(stack_, {case_id});
-    return FindTimerEvent(timers, case_id, Envelope::kDeadlineMet, "responder_arrival") != nullptr;
-  }, kPatience);
+  WaitFor(
+      [&] {
+        timers = TimerEvents(stack_, {case_id});
+        return FindTimerEvent(timers, case_id, Envelope::kDeadlineMet, "responder_arrival") != nullptr;
+      },
+      kPatience);
   EXPECT_NE(FindTimerEvent(timers, case_id, Envelope::kDeadlineMet, "responder_arrival"), nullptr);
-  std::vector<Envelope> events = AwaitEvents(case_id, [](const auto& e) { return CountBody(e, Envelope::kPageClosed) >= 1; });
+  std::vector<Envelope> events =
+      AwaitEvents(case_id, [](const auto& e) { return CountBody(e, Envelope::kPageClosed) >= 1; });
   EXPECT_EQ(CountBody(events, Envelope::kPageClosed), 1);
 }
 
@@ -313,7 +318,8 @@ TEST_F(PagingTest, ReplayedOrDuplicatedRoutingPagesNobodyTwice) {
   // A marker after them on the same partition: once it is handled, so are they.
   const Envelope marker = ArrivalEvent(case_id, csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE, NowMillis());
   ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, marker).ok());
-  std::vector<Envelope> events = AwaitEvents(case_id, [](const auto& e) { return CountBody(e, Envelope::kPageClosed) >= 1; });
+  std::vector<Envelope> events =
+      AwaitEvents(case_id, [](const auto& e) { return CountBody(e, Envelope::kPageClosed) >= 1; });
   EXPECT_EQ(PagesSent(events).size(), 2u);
 }
 
@@ -324,9 +330,9 @@ TEST_F(PagingTest, AcknowledgementStopsEveryPendingNotification) {
   config.tries = 10;
   config.first_retry = absl::Seconds(1);
   // A webhook that keeps failing (retried every second or two), then an SMS 4 s after the page.
-  config.contacts[OnCallPerson(kTeam)] = {absl::StrCat("{method: webhook, address: \"", receiver.Url("/fail"), "\"}"),
-                                          absl::StrCat("{method: webhook, address: \"", receiver.Url("/ok"),
-                                                       "\", after: {seconds: 4}}")};
+  config.contacts[OnCallPerson(kTeam)] = {
+      absl::StrCat("{method: webhook, address: \"", receiver.Url("/fail"), "\"}"),
+      absl::StrCat("{method: webhook, address: \"", receiver.Url("/ok"), "\", after: {seconds: 4}}")};
   Start(absl::Seconds(300), config);
   const std::string case_id = RouteCase();
   const Envelope page = PagesSent(AwaitPages(case_id, OnCallPerson(kTeam), 1), OnCallPerson(kTeam)).at(0);
@@ -346,7 +352,8 @@ TEST_F(PagingTest, FailingWebhookDelaysNoOtherPersonsPage) {
   config.step_wait = absl::Seconds(60);
   config.send_timeout = absl::Seconds(10);
   config.contacts[OnCallPerson(kTeam)] = {absl::StrCat("{method: webhook, address: \"", receiver.Url("/hang"), "\"}")};
-  config.contacts[OnCallPerson(kAdvocacy)] = {absl::StrCat("{method: webhook, address: \"", receiver.Url("/ok"), "\"}")};
+  config.contacts[OnCallPerson(kAdvocacy)] = {
+      absl::StrCat("{method: webhook, address: \"", receiver.Url("/ok"), "\"}")};
   Start(absl::Seconds(300), config);
   // Many cases: every responder's webhook hangs, every advocate's answers.
   std::set<std::string> cases;
@@ -397,13 +404,15 @@ TEST_F(PagingTest, WatcherThatReconnectsReceivesEveryPageExactlyOnce) {
   watch(0);  // connect: a token, no page yet
   std::set<std::string> cases;
   for (int i = 0; i < 3; ++i) cases.insert(RouteCase());
-  watch(2);  // reads two, disconnects mid-stream
+  watch(2);                                               // reads two, disconnects mid-stream
   for (int i = 0; i < 3; ++i) cases.insert(RouteCase());  // while disconnected
   std::vector<Envelope> sent;
-  WaitFor([&] {
-    sent = PagesSent(PagingEvents(stack_, cases), person);
-    return sent.size() >= 6;
-  }, kPatience);
+  WaitFor(
+      [&] {
+        sent = PagesSent(PagingEvents(stack_, cases), person);
+        return sent.size() >= 6;
+      },
+      kPatience);
   watch(6);
   std::set<std::string> expected;
   for (const Envelope& e : sent) expected.insert(e.event_id());

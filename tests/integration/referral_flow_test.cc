@@ -1,13 +1,13 @@
 // A referral from a gRPC call, through the real Kafka broker, to a routing decision: intake
 // and routing run as real processes against the stack that the CTest fixture started.
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "tests/integration/harness.h"
 #include "tools/dispatchctl/sample_referrals.h"
 
@@ -32,8 +32,9 @@ class ReferralFlow : public ::testing::Test {
     auto routing = ServiceProcess::Start("csec-routing", *stack_, {});
     ASSERT_TRUE(routing.ok()) << routing.status();
     routing_ = routing->release();
-    stub_ = csec::dispatch::v1::IntakeService::NewStub(grpc::CreateChannel(
-                absl::StrCat("127.0.0.1:", intake_->port("grpc_port")), grpc::InsecureChannelCredentials()))
+    stub_ = csec::dispatch::v1::IntakeService::NewStub(
+                grpc::CreateChannel(absl::StrCat("127.0.0.1:", intake_->port("grpc_port")),
+                                    grpc::InsecureChannelCredentials()))
                 .release();
   }
   static void TearDownTestSuite() {
@@ -75,15 +76,15 @@ class ReferralFlow : public ::testing::Test {
   // Waits for the case's CaseRouted on the real csec.routing.v1 topic.
   static absl::StatusOr<Envelope> AwaitRouted(const std::string& case_id) {
     Envelope found;
-    absl::Status s = ScanTopic(stack_->kafka("test"), kRoutingTopic, absl::Seconds(60), false,
-                               [&](const ConsumedMessage& m) {
-                                 Envelope e;
-                                 if (e.ParseFromString(m.payload) && e.case_id() == case_id && e.has_case_routed()) {
-                                   found = e;
-                                   return false;
-                                 }
-                                 return true;
-                               });
+    absl::Status s =
+        ScanTopic(stack_->kafka("test"), kRoutingTopic, absl::Seconds(60), false, [&](const ConsumedMessage& m) {
+          Envelope e;
+          if (e.ParseFromString(m.payload) && e.case_id() == case_id && e.has_case_routed()) {
+            found = e;
+            return false;
+          }
+          return true;
+        });
     if (!s.ok()) return s;
     return found;
   }
@@ -129,18 +130,17 @@ TEST_P(RoutedByJurisdiction, ReportedReferralIsRoutedOnTheRealTopic) {
 
 INSTANTIATE_TEST_SUITE_P(
     EachJurisdiction, RoutedByJurisdiction,
-    ::testing::Values(
-        JurisdictionCase{"NewToBoth", SampleKind::kNewToBoth, csec::dispatch::v1::RESPONDER_AGENCY_MART,
-                         "mart.new-to-both", "mart-spa-8"},
-        JurisdictionCase{"OpenDcfs", SampleKind::kOpenDcfs, csec::dispatch::v1::RESPONDER_AGENCY_MART,
-                         "mart.open-dcfs", "mart-spa-6"},
-        JurisdictionCase{"OpenProbation", SampleKind::kOpenProbation, csec::dispatch::v1::RESPONDER_AGENCY_CTU,
-                         "ctu.open-probation", "ctu-spa-6"},
-        JurisdictionCase{"DualStatus", SampleKind::kDualStatus, csec::dispatch::v1::RESPONDER_AGENCY_CTU,
-                         "dual-status.recorded-lead", "ctu-spa-1"},
-        JurisdictionCase{"NonParticipating", SampleKind::kNonParticipating,
-                         csec::dispatch::v1::RESPONDER_AGENCY_STANDARD_HOTLINE, "hotline.non-participating-station",
-                         "cph-standard-response"}),
+    ::testing::Values(JurisdictionCase{"NewToBoth", SampleKind::kNewToBoth, csec::dispatch::v1::RESPONDER_AGENCY_MART,
+                                       "mart.new-to-both", "mart-spa-8"},
+                      JurisdictionCase{"OpenDcfs", SampleKind::kOpenDcfs, csec::dispatch::v1::RESPONDER_AGENCY_MART,
+                                       "mart.open-dcfs", "mart-spa-6"},
+                      JurisdictionCase{"OpenProbation", SampleKind::kOpenProbation,
+                                       csec::dispatch::v1::RESPONDER_AGENCY_CTU, "ctu.open-probation", "ctu-spa-6"},
+                      JurisdictionCase{"DualStatus", SampleKind::kDualStatus, csec::dispatch::v1::RESPONDER_AGENCY_CTU,
+                                       "dual-status.recorded-lead", "ctu-spa-1"},
+                      JurisdictionCase{"NonParticipating", SampleKind::kNonParticipating,
+                                       csec::dispatch::v1::RESPONDER_AGENCY_STANDARD_HOTLINE,
+                                       "hotline.non-participating-station", "cph-standard-response"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(ReferralFlow, MalformedReferralIsRefusedWithTheFieldNamedAndNothingIsWritten) {
@@ -216,12 +216,11 @@ TEST_F(ReferralFlow, AnUnreadableMessageGoesToTheDeadLetterTopicAndRoutingGoesOn
   ASSERT_TRUE((*producer)->Produce(kIntakeTopic, key, "\xff\xfe not a protobuf").ok());
 
   csec::dispatch::v1::DeadLetter letter;
-  absl::Status s = ScanTopic(stack_->kafka("test"), kDeadLetterTopic, absl::Seconds(60), false,
-                             [&](const ConsumedMessage& m) {
-                               // Each consumer group dead-letters it on its own; this is routing's.
-                               return !(letter.ParseFromString(m.payload) && letter.key() == key &&
-                                        letter.consumer() == "routing");
-                             });
+  absl::Status s =
+      ScanTopic(stack_->kafka("test"), kDeadLetterTopic, absl::Seconds(60), false, [&](const ConsumedMessage& m) {
+        // Each consumer group dead-letters it on its own; this is routing's.
+        return !(letter.ParseFromString(m.payload) && letter.key() == key && letter.consumer() == "routing");
+      });
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(letter.source_topic(), kIntakeTopic);
   EXPECT_EQ(letter.consumer(), "routing");

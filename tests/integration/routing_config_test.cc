@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
@@ -106,11 +106,11 @@ class RoutingConfig : public ::testing::Test {
 
   size_t MessageCount(const std::string& topic) {
     size_t n = 0;
-    absl::Status s = ScanTopic(stack_.kafka("routing-config-test"), topic, absl::Seconds(30), true,
-                               [&](const ConsumedMessage&) {
-                                 ++n;
-                                 return true;
-                               });
+    absl::Status s =
+        ScanTopic(stack_.kafka("routing-config-test"), topic, absl::Seconds(30), true, [&](const ConsumedMessage&) {
+          ++n;
+          return true;
+        });
     EXPECT_TRUE(s.ok()) << s;
     return n;
   }
@@ -167,9 +167,9 @@ TEST_F(RoutingConfig, ABrokenConfigEditIsRefusedAndRoutingGoesOnWithTheOldConfig
   EXPECT_EQ(old_version, (*expected_old)->version);
 
   // 1. Valid YAML, invalid protocol: an area names a hub the file does not have.
-  const std::string unknown_hub =
-      absl::StrReplaceAll(original, {{"hub_ids: [hub-mlk, hub-lac-usc, hub-harbor-ucla]",
-                                      "hub_ids: [hub-nowhere, hub-lac-usc, hub-harbor-ucla]"}});
+  const std::string unknown_hub = absl::StrReplaceAll(
+      original,
+      {{"hub_ids: [hub-mlk, hub-lac-usc, hub-harbor-ucla]", "hub_ids: [hub-nowhere, hub-lac-usc, hub-harbor-ucla]"}});
   ASSERT_NE(unknown_hub, original) << "protocol.yaml changed: pick another area to break";
   ASSERT_NO_FATAL_FAILURE(WriteFile(config_path, unknown_hub));
   routing_->Signal(SIGHUP);
@@ -188,8 +188,7 @@ TEST_F(RoutingConfig, ABrokenConfigEditIsRefusedAndRoutingGoesOnWithTheOldConfig
   EXPECT_THAT(LogLines(*routing_, "config.reloaded"), ::testing::IsEmpty());
 
   // 3. A valid edit: a hub's capacity changes, so does the version, and routing takes it.
-  const std::string valid_edit =
-      absl::StrReplaceAll(original, {{"daily_capacity: 4\n", "daily_capacity: 5\n"}});
+  const std::string valid_edit = absl::StrReplaceAll(original, {{"daily_capacity: 4\n", "daily_capacity: 5\n"}});
   ASSERT_NE(valid_edit, original) << "protocol.yaml changed: pick another value to edit";
   ASSERT_NO_FATAL_FAILURE(WriteFile(config_path, valid_edit));
   auto expected_new = LoadProtocolConfig(config_path);

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka.h"
 
 namespace csec::testing {
@@ -20,10 +20,10 @@ std::string WriteTimersConfig(const StackEnv& stack, const std::string& dir, abs
   text << in.rdbuf();
   const int64_t seconds = absl::ToInt64Seconds(arrival);
   // Only the two arrival deadlines carry "minutes: 90" and these reminders.
-  const std::string yaml = absl::StrReplaceAll(
-      text.str(), {{"    minutes: 90\n", absl::StrCat("    seconds: ", seconds, "\n")},
-                   {"remind_before: [{minutes: 30}, {minutes: 10}]",
-                    absl::StrCat("remind_before: [{seconds: ", seconds / 2, "}]")}});
+  const std::string yaml =
+      absl::StrReplaceAll(text.str(), {{"    minutes: 90\n", absl::StrCat("    seconds: ", seconds, "\n")},
+                                       {"remind_before: [{minutes: 30}, {minutes: 10}]",
+                                        absl::StrCat("remind_before: [{seconds: ", seconds / 2, "}]")}});
   const std::string path = dir + "/protocol.yaml";
   std::ofstream(path) << yaml;
   return path;
@@ -48,8 +48,8 @@ Envelope ArrivalEvent(const std::string& case_id, csec::dispatch::v1::ResponderR
 }
 
 absl::Status ProduceEvent(const StackEnv& stack, const std::string& topic, const Envelope& event) {
-  static auto* producer = new absl::StatusOr<std::unique_ptr<KafkaProducer>>(
-      KafkaProducer::Create(stack.kafka("timers-test")));
+  static auto* producer =
+      new absl::StatusOr<std::unique_ptr<KafkaProducer>>(KafkaProducer::Create(stack.kafka("timers-test")));
   if (!producer->ok()) return producer->status();
   return (**producer)->Produce(topic, event.case_id(), event.SerializeAsString(), absl::Now() + absl::Seconds(30));
 }
@@ -66,11 +66,13 @@ std::vector<Envelope> TimerEvents(const StackEnv& stack, const std::set<std::str
   return out;
 }
 
-MissedCount CountMissed(const std::vector<Envelope>& events, const std::string& case_id, const std::string& deadline_id) {
+MissedCount CountMissed(const std::vector<Envelope>& events, const std::string& case_id,
+                        const std::string& deadline_id) {
   MissedCount count;
   std::set<std::string> ids;
   for (const Envelope& e : events) {
-    if (e.case_id() != case_id || !e.has_deadline_missed() || e.deadline_missed().deadline_id() != deadline_id) continue;
+    if (e.case_id() != case_id || !e.has_deadline_missed() || e.deadline_missed().deadline_id() != deadline_id)
+      continue;
     ++count.messages;
     ids.insert(e.event_id());
   }
@@ -78,19 +80,30 @@ MissedCount CountMissed(const std::vector<Envelope>& events, const std::string& 
   return count;
 }
 
-const Envelope* FindTimerEvent(const std::vector<Envelope>& events, const std::string& case_id,
-                               Envelope::BodyCase body, const std::string& deadline_id) {
+const Envelope* FindTimerEvent(const std::vector<Envelope>& events, const std::string& case_id, Envelope::BodyCase body,
+                               const std::string& deadline_id) {
   for (const Envelope& e : events) {
     if (e.case_id() != case_id || e.body_case() != body) continue;
     if (deadline_id.empty()) return &e;
     const std::string* id = nullptr;
     switch (body) {
-      case Envelope::kDeadlineArmed: id = &e.deadline_armed().deadline_id(); break;
-      case Envelope::kDeadlineMet: id = &e.deadline_met().deadline_id(); break;
-      case Envelope::kDeadlineMissed: id = &e.deadline_missed().deadline_id(); break;
-      case Envelope::kDeadlineReminder: id = &e.deadline_reminder().deadline_id(); break;
-      case Envelope::kDeadlineCancelled: id = &e.deadline_cancelled().deadline_id(); break;
-      default: break;
+      case Envelope::kDeadlineArmed:
+        id = &e.deadline_armed().deadline_id();
+        break;
+      case Envelope::kDeadlineMet:
+        id = &e.deadline_met().deadline_id();
+        break;
+      case Envelope::kDeadlineMissed:
+        id = &e.deadline_missed().deadline_id();
+        break;
+      case Envelope::kDeadlineReminder:
+        id = &e.deadline_reminder().deadline_id();
+        break;
+      case Envelope::kDeadlineCancelled:
+        id = &e.deadline_cancelled().deadline_id();
+        break;
+      default:
+        break;
     }
     if (id != nullptr && *id == deadline_id) return &e;
   }

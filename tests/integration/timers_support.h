@@ -46,9 +46,9 @@ MissedCount CountMissed(const std::vector<csec::dispatch::v1::Envelope>& events,
 // The first event of `case_id` in `events` whose body is `body` (and, when given, of
 // `deadline_id`); nullptr when none.
 const csec::dispatch::v1::Envelope* FindTimerEvent(const std::vector<csec::dispatch::v1::Envelope>& events,
-                                                    const std::string& case_id,
-                                                    csec::dispatch::v1::Envelope::BodyCase body,
-                                                    const std::string& deadline_id = "");
+                                                   const std::string& case_id,
+                                                   csec::dispatch::v1::Envelope::BodyCase body,
+                                                   const std::string& deadline_id = "");
 
 }  // namespace csec::testing
 

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "csec/dispatch/v1/timer_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/timers_support.h"
 
@@ -41,10 +41,12 @@ class TimersTest : public ::testing::Test {
   std::vector<Envelope> AwaitEvents(const std::string& case_id,
                                     const std::function<bool(const std::vector<Envelope>&)>& done) {
     std::vector<Envelope> events;
-    WaitFor([&] {
-      events = TimerEvents(stack_, {case_id});
-      return done(events);
-    }, kPatience);
+    WaitFor(
+        [&] {
+          events = TimerEvents(stack_, {case_id});
+          return done(events);
+        },
+        kPatience);
     return events;
   }
 
@@ -89,7 +91,8 @@ TEST_F(TimersTest, AMissedArrivalEscalatesOnceEvenWhenArmedTwice) {
   // One DeadlineArmed id however often it was armed; the reminder came before the miss.
   std::set<std::string> armed_ids;
   for (const Envelope& e : events) {
-    if (e.has_deadline_armed() && e.deadline_armed().deadline_id() == "responder_arrival") armed_ids.insert(e.event_id());
+    if (e.has_deadline_armed() && e.deadline_armed().deadline_id() == "responder_arrival")
+      armed_ids.insert(e.event_id());
   }
   EXPECT_EQ(armed_ids.size(), 1u);
   const Envelope* reminder = FindTimerEvent(events, case_id, Envelope::kDeadlineReminder, "responder_arrival");
@@ -117,7 +120,8 @@ TEST_F(TimersTest, AnArrivalOneSecondBeforeTheDeadlinePreventsTheEscalationOneSe
                            ArrivalEvent(on_time, RESPONDER_ROLE_RESPONDER, identified + kArrival - absl::Seconds(1)))
                   .ok());
   // The late one is recorded once the deadline has escalated, for one second after it.
-  auto late_events = AwaitEvents(late, [&](const auto& e) { return CountMissed(e, late, "responder_arrival").messages > 0; });
+  auto late_events =
+      AwaitEvents(late, [&](const auto& e) { return CountMissed(e, late, "responder_arrival").messages > 0; });
   ASSERT_EQ(CountMissed(late_events, late, "responder_arrival").messages, 1);
   ASSERT_TRUE(ProduceEvent(stack_, kIntakeTopic,
                            ArrivalEvent(late, RESPONDER_ROLE_RESPONDER, identified + kArrival + absl::Seconds(1)))
@@ -132,7 +136,8 @@ TEST_F(TimersTest, AnArrivalOneSecondBeforeTheDeadlinePreventsTheEscalationOneSe
 
   // On time: met, and never missed. The advocate's deadline (same due instant, no arrival)
   // escalating shows the loop has been past the due instant for this case too.
-  auto events = AwaitEvents(on_time, [&](const auto& e) { return CountMissed(e, on_time, "advocate_arrival").messages > 0; });
+  auto events =
+      AwaitEvents(on_time, [&](const auto& e) { return CountMissed(e, on_time, "advocate_arrival").messages > 0; });
   ASSERT_EQ(CountMissed(events, on_time, "advocate_arrival").messages, 1);
   EXPECT_EQ(CountMissed(events, on_time, "responder_arrival").messages, 0);
   const Envelope* met = FindTimerEvent(events, on_time, Envelope::kDeadlineMet, "responder_arrival");
@@ -152,13 +157,14 @@ TEST_F(TimersTest, AnArrivalReadBeforeItsCaseRoutedLeavesAMarkTheArmDoesNotUndo)
   const std::string case_id = NewRandomId();
   const absl::Time identified = NowMillis();
   // Topics are ordered each on its own: intake's arrival can be read before routing's decision.
-  ASSERT_TRUE(ProduceEvent(stack_, kIntakeTopic,
-                           ArrivalEvent(case_id, RESPONDER_ROLE_RESPONDER, identified + absl::Seconds(2)))
-                  .ok());
+  ASSERT_TRUE(
+      ProduceEvent(stack_, kIntakeTopic, ArrivalEvent(case_id, RESPONDER_ROLE_RESPONDER, identified + absl::Seconds(2)))
+          .ok());
   ASSERT_TRUE(WaitFor([&] { return Deadlines(case_id).deadlines_size() > 0; }, kPatience));  // the mark
   ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, RoutedEvent(case_id, identified)).ok());
 
-  auto events = AwaitEvents(case_id, [&](const auto& e) { return CountMissed(e, case_id, "advocate_arrival").messages > 0; });
+  auto events =
+      AwaitEvents(case_id, [&](const auto& e) { return CountMissed(e, case_id, "advocate_arrival").messages > 0; });
   EXPECT_EQ(CountMissed(events, case_id, "responder_arrival").messages, 0);
   EXPECT_NE(FindTimerEvent(events, case_id, Envelope::kDeadlineArmed, "responder_arrival"), nullptr);
   const Envelope* met = FindTimerEvent(events, case_id, Envelope::kDeadlineMet, "responder_arrival");
@@ -180,12 +186,14 @@ TEST_F(TimersTest, AConfigReloadDoesNotMoveADeadlineAlreadyArmed) {
   // The county lengthens the arrival deadline to 10 minutes; SIGHUP reloads it.
   WriteTimersConfig(stack_, dir_, absl::Minutes(10));
   (*timers_)->Signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] {
-    std::ifstream log((*timers_)->log_path());
-    std::stringstream text;
-    text << log.rdbuf();
-    return text.str().find("config.reloaded") != std::string::npos;
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::ifstream log((*timers_)->log_path());
+        std::stringstream text;
+        text << log.rdbuf();
+        return text.str().find("config.reloaded") != std::string::npos;
+      },
+      kPatience));
 
   const std::string after_reload = NewRandomId();
   ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, RoutedEvent(after_reload, identified)).ok());
@@ -198,9 +206,8 @@ TEST_F(TimersTest, AConfigReloadDoesNotMoveADeadlineAlreadyArmed) {
   EXPECT_EQ(FromProtoTime(second->deadline_armed().due_at()), identified + absl::Minutes(10));
 
   // The one armed before still escalates 6 s after identification, under the version it was armed with.
-  auto events = AwaitEvents(before_reload, [&](const auto& e) {
-    return CountMissed(e, before_reload, "responder_arrival").messages > 0;
-  });
+  auto events = AwaitEvents(
+      before_reload, [&](const auto& e) { return CountMissed(e, before_reload, "responder_arrival").messages > 0; });
   const Envelope* missed = FindTimerEvent(events, before_reload, Envelope::kDeadlineMissed, "responder_arrival");
   ASSERT_NE(missed, nullptr);
   EXPECT_EQ(FromProtoTime(missed->deadline_missed().due_at()), identified + kArrival);
@@ -253,14 +260,17 @@ TEST_F(TimersTest, ABadWaitGoesToTheDeadLettersWithItsReason) {
   *e.mutable_wait_requested()->mutable_due_at() = ToProtoTime(absl::Now());
   ASSERT_TRUE(ProduceEvent(stack_, kPagingTopic, e).ok());
   std::string reason;
-  ASSERT_TRUE(WaitFor([&] {
-    (void)ScanTopic(stack_.kafka("timers-test"), kDeadLetterTopic, absl::Seconds(30), true, [&](const ConsumedMessage& m) {
-      csec::dispatch::v1::DeadLetter letter;
-      if (letter.ParseFromString(m.payload) && letter.key() == case_id) reason = letter.reason();
-      return true;
-    });
-    return !reason.empty();
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        (void)ScanTopic(stack_.kafka("timers-test"), kDeadLetterTopic, absl::Seconds(30), true,
+                        [&](const ConsumedMessage& m) {
+                          csec::dispatch::v1::DeadLetter letter;
+                          if (letter.ParseFromString(m.payload) && letter.key() == case_id) reason = letter.reason();
+                          return true;
+                        });
+        return !reason.empty();
+      },
+      kPatience));
   EXPECT_NE(reason.find("wait.kind"), std::string::npos) << reason;
 }
 
@@ -285,8 +295,8 @@ TEST_F(TimersTest, ListDueSoonShowsArmedDeadlinesSoonestFirst) {
   // The exam deadline (72 hours) stays armed for the rest of the run.
   ASSERT_TRUE(ProduceEvent(stack_, kRoutingTopic, RoutedEvent(case_id, absl::Now())).ok());
   ASSERT_TRUE(AwaitEvents(case_id, [&](const auto& e) {
-    return FindTimerEvent(e, case_id, Envelope::kDeadlineArmed, "medical_exam") != nullptr;
-  }).size() > 0);
+                return FindTimerEvent(e, case_id, Envelope::kDeadlineArmed, "medical_exam") != nullptr;
+              }).size() > 0);
   grpc::ClientContext context;
   csec::dispatch::v1::ListDueSoonRequest request;
   request.set_limit(1000);
@@ -345,10 +355,12 @@ TEST(ScaledClockTimersTest, WaitsFireOnceAndOnTimeUnderAScaledClock) {
   };
   // The second fired a real second after the first: time enough for a lease of clock time to
   // have brought the first back.
-  ASSERT_TRUE(WaitFor([&] {
-    events = TimerEvents(stack, {case_id});
-    return !fired("sim-2").empty();
-  }, kPatience));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        events = TimerEvents(stack, {case_id});
+        return !fired("sim-2").empty();
+      },
+      kPatience));
   ASSERT_EQ(fired("sim-1").size(), 1u);
   ASSERT_EQ(fired("sim-2").size(), 1u);
   for (const auto& [subject, due] : {std::pair<std::string, absl::Time>{"sim-1", first_due}, {"sim-2", second_due}}) {

@@ -1,13 +1,13 @@
 #include "tools/bench/bench_common.h"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include <sys/utsname.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -81,8 +81,8 @@ std::string KafkaVersion() {
   return absl::StrCat(pom.substr(at, pom.find('<', at) - at), " (tools/kafka/pom.xml)");
 }
 
-std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name,
-                      const char* env_var, const std::string& fallback) {
+std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name, const char* env_var,
+                      const std::string& fallback) {
   if (auto it = flags.find(name); it != flags.end()) return it->second;
   if (env_var != nullptr) {
     if (const char* v = std::getenv(env_var); v != nullptr && *v != '\0') return v;
@@ -125,7 +125,9 @@ void Result(const std::string& key, double value) {
     std::printf("%s=%.6f\n", key.c_str(), value);
   }
 }
-void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
+void Result(const std::string& key, int64_t value) {
+  std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value));
+}
 void Result(const std::string& key, const std::string& value) { std::printf("%s=%s\n", key.c_str(), value.c_str()); }
 
 void PrintStats(const std::string& prefix, std::vector<double> ms) {

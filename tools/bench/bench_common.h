@@ -17,8 +17,8 @@
 namespace csec::bench {
 
 // The flag's value, or the environment variable's, or `fallback`.
-std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name,
-                      const char* env_var, const std::string& fallback);
+std::string FlagOrEnv(const std::map<std::string, std::string>& flags, const std::string& name, const char* env_var,
+                      const std::string& fallback);
 
 // Prints "== <bench>" and the machine, build and run parameters, one "key: value" a line:
 // date, CPU model and count, memory, OS, kernel, compiler, build type; then `run`, the bench's

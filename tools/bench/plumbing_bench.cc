@@ -40,8 +40,6 @@
 // Times are wall-clock (Unix seconds with a fraction) so that the script can compare them with
 // its own `date +%s.%N`.
 
-#include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +58,9 @@
 #include <utility>
 #include <vector>
 
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -67,8 +68,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/events.pb.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka.h"
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
@@ -101,7 +102,9 @@ double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEp
 
 void Result(const std::string& key, const std::string& value) { std::printf("%s=%s\n", key.c_str(), value.c_str()); }
 void Result(const std::string& key, double value) { std::printf("%s=%.6f\n", key.c_str(), value); }
-void Result(const std::string& key, int64_t value) { std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value)); }
+void Result(const std::string& key, int64_t value) {
+  std::printf("%s=%lld\n", key.c_str(), static_cast<long long>(value));
+}
 
 bool WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -154,17 +157,19 @@ class RoutedReader {
 
   absl::Status Start() {
     int64_t backlog = 0;
-    absl::Status counted = csec::ScanTopic(csec::bench::BenchKafka(brokers_, "plumbing-bench-count"), csec::kRoutingTopic,
-                                           absl::Seconds(60), /*stop_at_end=*/true, [&](const csec::ConsumedMessage&) {
-                                             ++backlog;
-                                             return true;
-                                           });
+    absl::Status counted =
+        csec::ScanTopic(csec::bench::BenchKafka(brokers_, "plumbing-bench-count"), csec::kRoutingTopic,
+                        absl::Seconds(60), /*stop_at_end=*/true, [&](const csec::ConsumedMessage&) {
+                          ++backlog;
+                          return true;
+                        });
     if (!counted.ok()) return counted;
     backlog_ = backlog;
     started_ = absl::Now();
     thread_ = std::thread([this] {
-      status_ = csec::ScanTopic(csec::bench::BenchKafka(brokers_, "plumbing-bench-reader"), csec::kRoutingTopic, timeout_,
-                                /*stop_at_end=*/false, [this](const csec::ConsumedMessage& m) { return Visit(m); });
+      status_ =
+          csec::ScanTopic(csec::bench::BenchKafka(brokers_, "plumbing-bench-reader"), csec::kRoutingTopic, timeout_,
+                          /*stop_at_end=*/false, [this](const csec::ConsumedMessage& m) { return Visit(m); });
       finished_.Notify();
     });
     return absl::OkStatus();
@@ -266,7 +271,8 @@ int ReferralJson(const std::map<std::string, std::string>& flags) {
   const absl::Time identified_at = absl::Now() - absl::Minutes(minutes_ago);
   auto print_json = [&](SampleKind kind, const std::string& key) {
     std::string json;
-    auto status = google::protobuf::util::MessageToJsonString(csec::tools::SampleReferral(kind, key, identified_at), &json);
+    auto status =
+        google::protobuf::util::MessageToJsonString(csec::tools::SampleReferral(kind, key, identified_at), &json);
     if (!status.ok()) {
       std::fprintf(stderr, "plumbing_bench: referral as JSON: %s\n", status.ToString().c_str());
       return false;
@@ -431,8 +437,9 @@ int AwaitRouted(const std::string& brokers, const std::map<std::string, std::str
     Result("routed_rate", seen.size() > 1 && span > 0 ? static_cast<double>(seen.size() - 1) / span : 0.0);
     Result("routed_bytes_avg", static_cast<double>(reader.RoutedBytes()) / static_cast<double>(seen.size()));
   }
-  if (!all) std::fprintf(stderr, "plumbing_bench: %zu of %lld CaseRouted read within %d s\n", seen.size(),
-                         static_cast<long long>(wanted), timeout_s);
+  if (!all)
+    std::fprintf(stderr, "plumbing_bench: %zu of %lld CaseRouted read within %d s\n", seen.size(),
+                 static_cast<long long>(wanted), timeout_s);
   Exit(all ? 0 : 1);
 }
 
@@ -510,19 +517,20 @@ int ScanRate(const std::string& brokers, const std::map<std::string, std::string
   std::vector<std::thread> threads;
   for (Scan& scan : scans) {
     threads.emplace_back([&brokers, &scan, &first_once, &first_at, timeout_s] {
-      scan.status = csec::ScanTopic(csec::bench::BenchKafka(brokers, "plumbing-bench-scan"), scan.topic, absl::Seconds(timeout_s),
-                                    /*stop_at_end=*/true, [&](const csec::ConsumedMessage& m) {
-                                      std::call_once(first_once, [&] { first_at = absl::Now(); });
-                                      ++scan.messages;
-                                      scan.bytes += static_cast<int64_t>(m.payload.size());
-                                      Envelope e;
-                                      if (e.ParseFromString(m.payload) && !e.event_id().empty()) {
-                                        scan.event_ids.insert(e.event_id());
-                                      } else {
-                                        ++scan.unparsed;
-                                      }
-                                      return true;
-                                    });
+      scan.status =
+          csec::ScanTopic(csec::bench::BenchKafka(brokers, "plumbing-bench-scan"), scan.topic, absl::Seconds(timeout_s),
+                          /*stop_at_end=*/true, [&](const csec::ConsumedMessage& m) {
+                            std::call_once(first_once, [&] { first_at = absl::Now(); });
+                            ++scan.messages;
+                            scan.bytes += static_cast<int64_t>(m.payload.size());
+                            Envelope e;
+                            if (e.ParseFromString(m.payload) && !e.event_id().empty()) {
+                              scan.event_ids.insert(e.event_id());
+                            } else {
+                              ++scan.unparsed;
+                            }
+                            return true;
+                          });
       scan.done = absl::Now();
     });
   }

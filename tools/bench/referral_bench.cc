@@ -36,8 +36,8 @@
 #include "absl/time/clock.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/intake_service.grpc.pb.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka.h"
 #include "tools/bench/bench_common.h"
 #include "tools/cli_flags.h"
@@ -179,8 +179,7 @@ int main(int argc, char** argv) {
   const std::string intake = csec::bench::FlagOrEnv(flags, "intake", "INTAKE_GRPC", "");
   const std::string brokers = csec::bench::FlagOrEnv(flags, "brokers", "KAFKA_BROKERS", "");
   int n = 0, concurrency = 0, timeout_s = 0, warmup_n = 0;
-  if (intake.empty() || brokers.empty() ||
-      !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "n", nullptr, "500"), &n) ||
+  if (intake.empty() || brokers.empty() || !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "n", nullptr, "500"), &n) ||
       !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "warmup", nullptr, "5"), &warmup_n) ||
       !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "concurrency", nullptr, "4"), &concurrency) ||
       !absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, "timeout", nullptr, "120"), &timeout_s) || n < 1 ||
@@ -303,8 +302,8 @@ int main(int argc, char** argv) {
     std::printf("throughput:          %.0f referrals/s (%zu in %.2f s, %d callers)\n",
                 static_cast<double>(report_ms.size()) / seconds, report_ms.size(), seconds, concurrency);
   }
-  std::printf("CaseRouted read:     %zu of %zu (waited at most %d s after the last answer)\n", arrived,
-              case_ids.size(), timeout_s);
+  std::printf("CaseRouted read:     %zu of %zu (waited at most %d s after the last answer)\n", arrived, case_ids.size(),
+              timeout_s);
   if (!e2e_ms.empty()) {
     std::printf("end-to-end ms:       %s\n", csec::bench::Summary(e2e_ms).c_str());
     std::printf("  after answer ms:   %s\n", csec::bench::Summary(after_answer_ms).c_str());

@@ -12,7 +12,8 @@
 //       A case's protocol deadlines as the timers service holds them (TimerService.GetCaseDeadlines),
 //       waiting up to --wait seconds for the first to be armed; or the deadlines due soonest
 //       across all cases, for operations (ListDueSoon). Prints JSON.
-//   dispatchctl pages watch --paging 127.0.0.1:50054 --person PERSON_ID [--resume TOKEN] [--count N] [--timeout SECONDS]
+//   dispatchctl pages watch --paging 127.0.0.1:50054 --person PERSON_ID [--resume TOKEN] [--count N] [--timeout
+//   SECONDS]
 //       A person's pages and shift starts as they happen (PagingService.WatchPages), one line each
 //       on stdout in America/Los_Angeles time; after each, "resume: TOKEN" on stderr, for
 //       --resume to go on later without losing or repeating one. Ends after N events or SECONDS
@@ -20,7 +21,8 @@
 //   dispatchctl pages list --paging 127.0.0.1:50054 --case CASE_ID [--wait SECONDS]
 //       A case's pages as the paging service holds them (ListCasePages), waiting up to --wait
 //       seconds for the first; prints JSON (exit 1 when there is none).
-//   dispatchctl pages ack|decline|arrive --paging 127.0.0.1:50054 --case CASE_ID --page PAGE_ID --person PERSON_ID [--reason TEXT]
+//   dispatchctl pages ack|decline|arrive --paging 127.0.0.1:50054 --case CASE_ID --page PAGE_ID --person PERSON_ID
+//   [--reason TEXT]
 //       Acknowledges or declines (--reason: why) a page, or records the person's arrival for it
 //       (Acknowledge, Decline, RecordArrival); prints the event id, "(already recorded)" after it
 //       when it was. A gRPC error prints its code and message and exits 1.
@@ -34,12 +36,14 @@
 //   dispatchctl medical availability HUB_ID DATE --medical 127.0.0.1:50055
 //       One local day (YYYY-MM-DD) of a hub's calendar (ListAvailability): open or closed,
 //       capacity, booked, free, and each exam time with whether it is booked.
-//   dispatchctl medical hub-day HUB_ID DATE --medical 127.0.0.1:50055 [--capacity N] [--closed|--open] --reason TEXT --by PERSON_ID
+//   dispatchctl medical hub-day HUB_ID DATE --medical 127.0.0.1:50055 [--capacity N] [--closed|--open] --reason TEXT
+//   --by PERSON_ID
 //       Changes one day of a hub's calendar (SetHubDay): its capacity (-1: back to the
 //       configured one) and/or closes or reopens it; prints the day as it now is.
 //   dispatchctl medical no-show|exam-done CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID
 //   dispatchctl medical cancel CASE_ID APPOINTMENT_ID --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT
-//   dispatchctl medical reschedule CASE_ID [APPOINTMENT_ID] --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]
+//   dispatchctl medical reschedule CASE_ID [APPOINTMENT_ID] --medical 127.0.0.1:50055 --by PERSON_ID --reason TEXT
+//   [--hub HUB_ID] [--date YYYY-MM-DD]
 //       Records that the youth did not come (RecordNoShow: rebooked or escalated), that the exam
 //       happened now (RecordExamCompleted), cancels the appointment (Cancel), or moves it
 //       (Reschedule, to that hub and/or day only when given; without APPOINTMENT_ID it books a
@@ -73,8 +77,8 @@
 #include "csec/dispatch/v1/timer_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "tools/cli_flags.h"
@@ -91,17 +95,21 @@ int Usage() {
                "  dispatchctl await-routed --brokers HOST:PORT --case CASE_ID [--timeout SECONDS]\n"
                "  dispatchctl route --explain --routing HOST:PORT [--sample new|dcfs|probation|dual|nonparticipating]\n"
                "  dispatchctl deadlines --timers HOST:PORT (--case CASE_ID [--wait SECONDS] | --due-soon [--limit N])\n"
-               "  dispatchctl pages watch --paging HOST:PORT --person PERSON_ID [--resume TOKEN] [--count N] [--timeout SECONDS]\n"
+               "  dispatchctl pages watch --paging HOST:PORT --person PERSON_ID [--resume TOKEN] [--count N] "
+               "[--timeout SECONDS]\n"
                "  dispatchctl pages list --paging HOST:PORT --case CASE_ID [--wait SECONDS]\n"
                "  dispatchctl pages ack|arrive --paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID\n"
-               "  dispatchctl pages decline --paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID [--reason TEXT]\n"
+               "  dispatchctl pages decline --paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID "
+               "[--reason TEXT]\n"
                "  dispatchctl oncall --paging HOST:PORT [--roster ROSTER_ID]\n"
                "  dispatchctl medical show CASE_ID --medical HOST:PORT [--wait SECONDS]\n"
                "  dispatchctl medical availability HUB_ID YYYY-MM-DD --medical HOST:PORT\n"
-               "  dispatchctl medical hub-day HUB_ID YYYY-MM-DD --medical HOST:PORT [--capacity N|-1] [--closed|--open] --reason TEXT --by PERSON_ID\n"
+               "  dispatchctl medical hub-day HUB_ID YYYY-MM-DD --medical HOST:PORT [--capacity N|-1] "
+               "[--closed|--open] --reason TEXT --by PERSON_ID\n"
                "  dispatchctl medical no-show|exam-done CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID\n"
                "  dispatchctl medical cancel CASE_ID APPOINTMENT_ID --medical HOST:PORT --by PERSON_ID --reason TEXT\n"
-               "  dispatchctl medical reschedule CASE_ID [APPOINTMENT_ID] --medical HOST:PORT --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]\n");
+               "  dispatchctl medical reschedule CASE_ID [APPOINTMENT_ID] --medical HOST:PORT --by PERSON_ID --reason "
+               "TEXT [--hub HUB_ID] [--date YYYY-MM-DD]\n");
   return 2;
 }
 
@@ -138,17 +146,16 @@ int AwaitRouted(std::map<std::string, std::string>& args) {
   int timeout_s = 60;
   if (args.count("timeout") && !absl::SimpleAtoi(args["timeout"], &timeout_s)) return Usage();
   Envelope found;
-  absl::Status s = csec::ScanTopic({.brokers = args["brokers"], .client_id = "dispatchctl", .extra = {}},
-                                   csec::kRoutingTopic, absl::Seconds(timeout_s), false,
-                                   [&](const csec::ConsumedMessage& m) {
-                                     Envelope e;
-                                     if (e.ParseFromString(m.payload) && e.case_id() == args["case"] &&
-                                         e.has_case_routed()) {
-                                       found = e;
-                                       return false;
-                                     }
-                                     return true;
-                                   });
+  absl::Status s =
+      csec::ScanTopic({.brokers = args["brokers"], .client_id = "dispatchctl", .extra = {}}, csec::kRoutingTopic,
+                      absl::Seconds(timeout_s), false, [&](const csec::ConsumedMessage& m) {
+                        Envelope e;
+                        if (e.ParseFromString(m.payload) && e.case_id() == args["case"] && e.has_case_routed()) {
+                          found = e;
+                          return false;
+                        }
+                        return true;
+                      });
   if (!s.ok()) {
     std::fprintf(stderr, "no CaseRouted for case %s: %s\n", args["case"].c_str(), std::string(s.message()).c_str());
     return 1;
@@ -239,24 +246,42 @@ bool OnlyFlags(const std::map<std::string, std::string>& args, const std::set<st
 
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN_CODE";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN_CODE";
   }
 }
 
@@ -298,9 +323,15 @@ std::string CaseState(const csec::dispatch::v1::CaseSummary& c) {
   std::set<std::string> arrived;
   for (const auto& a : c.arrivals()) {
     switch (a.role()) {
-      case csec::dispatch::v1::RESPONDER_ROLE_RESPONDER: arrived.insert("responder"); break;
-      case csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE: arrived.insert("advocate"); break;
-      default: arrived.insert("someone"); break;
+      case csec::dispatch::v1::RESPONDER_ROLE_RESPONDER:
+        arrived.insert("responder");
+        break;
+      case csec::dispatch::v1::RESPONDER_ROLE_ADVOCATE:
+        arrived.insert("advocate");
+        break;
+      default:
+        arrived.insert("someone");
+        break;
     }
   }
   for (const auto& who : arrived) parts.push_back(who + " arrived");
@@ -318,13 +349,14 @@ std::string WatchLine(const Envelope& e) {
   if (e.has_page_sent()) {
     const auto& p = e.page_sent();
     const absl::Time sent = p.has_sent_at() ? csec::FromProtoTime(p.sent_at()) : occurred;
-    std::string line = absl::StrCat(Local(sent, kStamp), "  PAGE  case=", e.case_id(), " page=", p.page_id(),
-                                    " role=", p.role(), " reason=", p.reason(), " attempt=", p.attempt(),
-                                    " step=", p.step_index());
+    std::string line =
+        absl::StrCat(Local(sent, kStamp), "  PAGE  case=", e.case_id(), " page=", p.page_id(), " role=", p.role(),
+                     " reason=", p.reason(), " attempt=", p.attempt(), " step=", p.step_index());
     if (p.round() > 0) absl::StrAppend(&line, " round=", p.round());
     if (p.has_ack_due_at()) absl::StrAppend(&line, " ack by ", ClockTime(csec::FromProtoTime(p.ack_due_at()), sent));
     absl::StrAppend(&line, CaseState(p.case_summary()));
-    if (!p.case_summary().medical_note().empty()) absl::StrAppend(&line, "  medical: ", p.case_summary().medical_note());
+    if (!p.case_summary().medical_note().empty())
+      absl::StrAppend(&line, "  medical: ", p.case_summary().medical_note());
     return line;
   }
   if (e.has_shift_starting()) {
@@ -359,7 +391,8 @@ int PagesWatch(std::map<std::string, std::string>& args) {
   grpc::ClientContext context;
   const auto until = std::chrono::system_clock::now() + std::chrono::seconds(timeout_s);
   if (timeout_s > 0) context.set_deadline(until);
-  std::unique_ptr<grpc::ClientReader<csec::dispatch::v1::WatchPagesResponse>> reader = stub->WatchPages(&context, request);
+  std::unique_ptr<grpc::ClientReader<csec::dispatch::v1::WatchPagesResponse>> reader =
+      stub->WatchPages(&context, request);
   csec::dispatch::v1::WatchPagesResponse response;
   int events = 0;
   while (reader->Read(&response)) {
@@ -484,12 +517,18 @@ std::unique_ptr<csec::dispatch::v1::MedicalHubService::Stub> MedicalStub(const s
 
 const char* MedicalStatusText(csec::dispatch::v1::MedicalStatus status) {
   switch (status) {
-    case csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED: return "scheduled";
-    case csec::dispatch::v1::MEDICAL_STATUS_COMPLETED: return "exam done";
-    case csec::dispatch::v1::MEDICAL_STATUS_NO_SHOW: return "no-show (a rebooking or an escalation follows)";
-    case csec::dispatch::v1::MEDICAL_STATUS_CANCELLED: return "cancelled";
-    case csec::dispatch::v1::MEDICAL_STATUS_FAILED: return "scheduling failed (escalated)";
-    default: return "nothing booked yet";
+    case csec::dispatch::v1::MEDICAL_STATUS_SCHEDULED:
+      return "scheduled";
+    case csec::dispatch::v1::MEDICAL_STATUS_COMPLETED:
+      return "exam done";
+    case csec::dispatch::v1::MEDICAL_STATUS_NO_SHOW:
+      return "no-show (a rebooking or an escalation follows)";
+    case csec::dispatch::v1::MEDICAL_STATUS_CANCELLED:
+      return "cancelled";
+    case csec::dispatch::v1::MEDICAL_STATUS_FAILED:
+      return "scheduling failed (escalated)";
+    default:
+      return "nothing booked yet";
   }
 }
 
@@ -594,8 +633,9 @@ int MedicalShow(const std::string& case_id, std::map<std::string, std::string>& 
     csec::dispatch::v1::MedicalChangeResponse response;
     grpc::Status status = stub->GetCaseMedical(CallContext().get(), request, &response);
     // NOT_FOUND: the medical service has not seen the case routed (yet).
-    const bool nothing_yet = status.error_code() == grpc::StatusCode::NOT_FOUND ||
-                             (status.ok() && response.medical().status() == csec::dispatch::v1::MEDICAL_STATUS_UNSPECIFIED);
+    const bool nothing_yet =
+        status.error_code() == grpc::StatusCode::NOT_FOUND ||
+        (status.ok() && response.medical().status() == csec::dispatch::v1::MEDICAL_STATUS_UNSPECIFIED);
     if (nothing_yet && absl::Now() < until) {
       absl::SleepFor(absl::Milliseconds(200));  // a person waiting at a terminal, not a test
       continue;
@@ -617,7 +657,8 @@ int MedicalAvailability(const std::string& hub_id, const std::string& date, std:
   grpc::Status status = stub->ListAvailability(CallContext().get(), request, &response);
   if (!status.ok()) return RpcFailed("ListAvailability", status);
   std::string day = absl::StrCat(response.hub_id(), " ", response.local_date());
-  if (const std::string weekday = Weekday(response.local_date()); !weekday.empty()) absl::StrAppend(&day, " (", weekday, ")");
+  if (const std::string weekday = Weekday(response.local_date()); !weekday.empty())
+    absl::StrAppend(&day, " (", weekday, ")");
   std::string state;
   if (!response.open()) {
     state = "closed (no exam hours that day)";
@@ -636,7 +677,8 @@ int MedicalAvailability(const std::string& hub_id, const std::string& date, std:
       // Past, too soon, closed or the day full: nothing more is booked at that time.
       what = slot.bookable() && response.free() > 0 ? "free" : "-";
     }
-    std::printf("  %2d  %s-%s %s  %s\n", slot.slot_index(), Local(csec::FromProtoTime(slot.starts_at()), "%H:%M").c_str(),
+    std::printf("  %2d  %s-%s %s  %s\n", slot.slot_index(),
+                Local(csec::FromProtoTime(slot.starts_at()), "%H:%M").c_str(),
                 Local(csec::FromProtoTime(slot.ends_at()), "%H:%M").c_str(),
                 Local(csec::FromProtoTime(slot.starts_at()), "%Z").c_str(), what.c_str());
   }

@@ -15,11 +15,11 @@
 namespace csec::tools {
 
 enum class SampleKind {
-  kNewToBoth,          // Long Beach PD, no open case → MART
-  kOpenDcfs,           // LAPD 77th Street, open DCFS case → MART, social worker notified
-  kOpenProbation,      // Sheriff's Compton station, WIC 602 ward → CTU, HTB notified
-  kDualStatus,         // Sheriff's Lancaster station, dual status with probation lead → CTU
-  kNonParticipating,   // a station outside the protocol → standard hotline response
+  kNewToBoth,         // Long Beach PD, no open case → MART
+  kOpenDcfs,          // LAPD 77th Street, open DCFS case → MART, social worker notified
+  kOpenProbation,     // Sheriff's Compton station, WIC 602 ward → CTU, HTB notified
+  kDualStatus,        // Sheriff's Lancaster station, dual status with probation lead → CTU
+  kNonParticipating,  // a station outside the protocol → standard hotline response
 };
 
 std::optional<SampleKind> ParseSampleKind(absl::string_view name);

@@ -170,8 +170,8 @@ std::vector<Violation> CheckPagedOnce(const RunFacts& facts) {
     if (ids.size() > 1) {
       const auto& [case_id, role, reason] = key;
       out.push_back({kPagedOnce, case_id,
-                     absl::StrCat("role ", role, ", reason ", reason, " paged as ", ids.size(),
-                                  " pages: page ids ", absl::StrJoin(ids, ", "))});
+                     absl::StrCat("role ", role, ", reason ", reason, " paged as ", ids.size(), " pages: page ids ",
+                                  absl::StrJoin(ids, ", "))});
     }
   }
   for (const auto& [key, ids] : sends) {
@@ -208,8 +208,9 @@ std::vector<Violation> CheckDeadlineResolvedOnce(const RunFacts& facts) {
                      absl::StrCat(h.deadline_id, " (", due, ") never resolved: no DeadlineMet, DeadlineMissed or ",
                                   "DeadlineCancelled by the end of the run (", Time(facts.sim_end), ")")});
     } else if (outcomes.size() > 1) {
-      out.push_back({kDeadlineResolvedOnce, h.case_id,
-                     absl::StrCat(h.deadline_id, " (", due, ") resolved more than once: ", absl::StrJoin(outcomes, " and "))});
+      out.push_back(
+          {kDeadlineResolvedOnce, h.case_id,
+           absl::StrCat(h.deadline_id, " (", due, ") resolved more than once: ", absl::StrJoin(outcomes, " and "))});
     }
   }
   return out;

@@ -63,7 +63,7 @@ inline constexpr char kNoEscalationWhenMetInTime[] = "no_escalation_when_met_in_
 struct Violation {
   std::string invariant;  // one of the k... names above
   std::string case_id;
-  std::string detail;     // for people: which events, which ids, how late
+  std::string detail;  // for people: which events, which ids, how late
 };
 
 // Every violation of the five invariants, in invariant order (none: all held).
@@ -91,13 +91,13 @@ absl::Duration ResolutionGrace(const ClockMapping& clock);
 // each id.
 struct DeadlineHistory {
   std::string case_id;
-  std::string deadline_id;   // the deadline's kind, e.g. "responder_arrival" (DeadlineArmed)
+  std::string deadline_id;             // the deadline's kind, e.g. "responder_arrival" (DeadlineArmed)
   const TopicRecord* armed = nullptr;  // the first DeadlineArmed; nullptr: outcomes only
   absl::Time starts_at = absl::InfinitePast();
   absl::Time due_at = absl::InfiniteFuture();  // DeadlineArmed's, else the outcomes' own
-  std::vector<const TopicRecord*> met;        // DeadlineMet
-  std::vector<const TopicRecord*> missed;     // DeadlineMissed
-  std::vector<const TopicRecord*> cancelled;  // DeadlineCancelled
+  std::vector<const TopicRecord*> met;         // DeadlineMet
+  std::vector<const TopicRecord*> missed;      // DeadlineMissed
+  std::vector<const TopicRecord*> cancelled;   // DeadlineCancelled
 
   bool MetInTime() const;  // a DeadlineMet with met_at <= due_at
   bool MetLate() const;    // a DeadlineMet, none of them in time
@@ -108,10 +108,10 @@ std::vector<DeadlineHistory> CollectDeadlines(const RunFacts& facts);
 
 // For a deadline escalated although met in time: where its meeting fact was when it came due.
 enum class MeetingFactTiming {
-  kOnBrokerBeforeDue,   // broker_time < RealAt(due) - kInFlightAllowance: invariant 5 broken
-  kInFlight,            // within kInFlightAllowance before RealAt(due): a delivery race
+  kOnBrokerBeforeDue,      // broker_time < RealAt(due) - kInFlightAllowance: invariant 5 broken
+  kInFlight,               // within kInFlightAllowance before RealAt(due): a delivery race
   kReachedBrokerAfterDue,  // reported after the due instant: the escalation was right
-  kNotFound,            // met_by_event_id is not among the records
+  kNotFound,               // met_by_event_id is not among the records
 };
 // nullopt unless the deadline has a DeadlineMissed and a DeadlineMet in time. With several
 // in-time DeadlineMet events the earliest meeting fact on the broker counts.

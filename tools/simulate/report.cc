@@ -191,8 +191,8 @@ void BuildArrivals(const std::vector<const TopicRecord*>& events, const std::map
     auto [it, inserted] = first.emplace(std::make_pair(r->envelope.case_id(), static_cast<int>(a.role())), at);
     if (!inserted && at < it->second) it->second = at;
   }
-  for (auto [role, name] : {std::pair{v1::RESPONDER_ROLE_RESPONDER, "responder"},
-                            std::pair{v1::RESPONDER_ROLE_ADVOCATE, "advocate"}}) {
+  for (auto [role, name] :
+       {std::pair{v1::RESPONDER_ROLE_RESPONDER, "responder"}, std::pair{v1::RESPONDER_ROLE_ADVOCATE, "advocate"}}) {
     ArrivalStats stats;
     stats.role = name;
     std::map<std::string, std::vector<absl::Duration>> by_area;
@@ -315,7 +315,8 @@ void BuildPlacements(const RunFacts& facts, const std::vector<const TopicRecord*
                      const std::map<std::string, CaseInfo>& cases, Report& report) {
   std::map<std::string, std::vector<const v1::PlacementRecorded*>> placements;
   for (const TopicRecord* r : events) {
-    if (r->envelope.has_placement_recorded()) placements[r->envelope.case_id()].push_back(&r->envelope.placement_recorded());
+    if (r->envelope.has_placement_recorded())
+      placements[r->envelope.case_id()].push_back(&r->envelope.placement_recorded());
   }
   PlacementAt72h& p = report.placement_72h;
   for (const std::string& case_id : facts.reported_case_ids) {
@@ -531,11 +532,21 @@ std::string XmlEscape(absl::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;  // not XML
         out += c;
@@ -817,15 +828,16 @@ std::string ReportText(const Report& r) {
   out += hubs.Render();
   if (m.day_share_known) {
     absl::StrAppend(&out, "  first bookings: ", m.first_bookings, "; same day ", m.same_day, " (",
-                    Pct(m.same_day, m.first_bookings), "), next day ", m.next_day, " (", Pct(m.next_day, m.first_bookings),
-                    "), later ", m.later_day, " (", Pct(m.later_day, m.first_bookings), ")",
+                    Pct(m.same_day, m.first_bookings), "), next day ", m.next_day, " (",
+                    Pct(m.next_day, m.first_bookings), "), later ", m.later_day, " (",
+                    Pct(m.later_day, m.first_bookings), ")",
                     m.unknown_day > 0 ? absl::StrCat(", day unknown ", m.unknown_day) : "", "\n");
   } else {
     absl::StrAppend(&out, "  first bookings: ", m.first_bookings, " (same/next day: time zone ", kCountyTimeZone,
                     " not available)\n");
   }
-  absl::StrAppend(&out, "  no-shows: ", m.no_shows, "; cancelled: ", m.cancelled, "; scheduling failures: ",
-                  m.scheduling_failures);
+  absl::StrAppend(&out, "  no-shows: ", m.no_shows, "; cancelled: ", m.cancelled,
+                  "; scheduling failures: ", m.scheduling_failures);
   if (!m.failures_by_cause.empty()) {
     std::vector<std::string> causes;
     for (const Count& c : m.failures_by_cause) causes.push_back(absl::StrCat(c.key, " ", c.count));
@@ -852,9 +864,9 @@ std::string ReportText(const Report& r) {
       std::vector<std::string> row = {absl::StrCat(w + 1)};
       for (const DeadlineWeeks& dw : r.compliance_by_week) {
         const WeekCount& c = dw.weeks[static_cast<size_t>(w)];
-        row.push_back(c.met_in_time + c.missed == 0
-                          ? "-"
-                          : absl::StrCat(c.met_in_time, "/", c.missed, " ", Pct(c.met_in_time, c.met_in_time + c.missed)));
+        row.push_back(c.met_in_time + c.missed == 0 ? "-"
+                                                    : absl::StrCat(c.met_in_time, "/", c.missed, " ",
+                                                                   Pct(c.met_in_time, c.met_in_time + c.missed)));
       }
       weeks.Row(std::move(row));
     }
@@ -866,7 +878,8 @@ std::string ReportText(const Report& r) {
     out += "invariants: all held\n";
   } else {
     out += "invariant violations\n";
-    for (const Violation& v : r.violations) absl::StrAppend(&out, "  ", v.invariant, "  ", v.case_id, "  ", v.detail, "\n");
+    for (const Violation& v : r.violations)
+      absl::StrAppend(&out, "  ", v.invariant, "  ", v.case_id, "  ", v.detail, "\n");
     absl::StrAppend(&out, "invariants: ", r.violations.size(), " violated\n");
   }
   return out;
@@ -898,8 +911,9 @@ std::string ReportSvg(const Report& r) {
                     "\" stroke=\"#000000\"/>\n");
     absl::StrAppend(&s, "<text x=\"", kLeft + kPlotW / 2, "\" y=\"", top + kPlotH + 38, "\" text-anchor=\"middle\">",
                     XmlEscape(xlabel), "</text>\n");
-    absl::StrAppend(&s, "<text x=\"", 22, "\" y=\"", top + kPlotH / 2, "\" text-anchor=\"middle\" transform=\"rotate(-90 22 ",
-                    top + kPlotH / 2, ")\">", XmlEscape(ylabel), "</text>\n");
+    absl::StrAppend(&s, "<text x=\"", 22, "\" y=\"", top + kPlotH / 2,
+                    "\" text-anchor=\"middle\" transform=\"rotate(-90 22 ", top + kPlotH / 2, ")\">", XmlEscape(ylabel),
+                    "</text>\n");
   };
   auto legend = [&](int y, const std::vector<std::pair<std::string, std::string>>& entries) {
     int x = kLeft;
@@ -1018,9 +1032,9 @@ std::string ReportSvg(const Report& r) {
     if (x > kLeft + kPlotW) continue;
     absl::StrAppend(&s, "<line x1=\"", Num(x), "\" y1=\"", kChart2Top, "\" x2=\"", Num(x), "\" y2=\"",
                     kChart2Top + kPlotH, "\" stroke=\"#d62728\" stroke-dasharray=\"6,4\"/>\n");
-    absl::StrAppend(&s, "<text x=\"", Num(x - 4), "\" y=\"", kChart2Top + 12,
-                    "\" text-anchor=\"end\" fill=\"#d62728\">",
-                    XmlEscape(absl::StrCat("arrival deadline ", absl::ToInt64Minutes(d.duration), " min")), "</text>\n");
+    absl::StrAppend(
+        &s, "<text x=\"", Num(x - 4), "\" y=\"", kChart2Top + 12, "\" text-anchor=\"end\" fill=\"#d62728\">",
+        XmlEscape(absl::StrCat("arrival deadline ", absl::ToInt64Minutes(d.duration), " min")), "</text>\n");
   }
   if (top == 0) {
     absl::StrAppend(&s, "<text x=\"", kLeft + kPlotW / 2, "\" y=\"", kChart2Top + kPlotH / 2,
@@ -1081,8 +1095,8 @@ std::vector<WhatIfRow> WhatIfRows(const std::vector<Report>& runs) {
   }
   for (const char* role : {"responder", "advocate"}) {
     for (int p : {50, 90}) {
-      add(absl::StrCat(role, " arrival p", p), absl::StrCat("arrival.", role, ".p", p, "_s"), WhatIfRow::Kind::kDuration,
-          [&](const Report& r) -> std::optional<double> {
+      add(absl::StrCat(role, " arrival p", p), absl::StrCat("arrival.", role, ".p", p, "_s"),
+          WhatIfRow::Kind::kDuration, [&](const Report& r) -> std::optional<double> {
             for (const ArrivalStats& a : r.arrivals) {
               if (a.role != role || a.overall.count == 0) continue;
               return absl::ToDoubleSeconds(p == 50 ? a.overall.p50 : a.overall.p90);
@@ -1125,10 +1139,18 @@ std::string WhatIfText(const std::vector<Report>& runs) {
         continue;
       }
       switch (row.kind) {
-        case WhatIfRow::Kind::kCount: cells.push_back(absl::StrCat(static_cast<int64_t>(*v))); break;
-        case WhatIfRow::Kind::kPercent: cells.push_back(absl::StrFormat("%.1f%%", *v)); break;
-        case WhatIfRow::Kind::kDuration: cells.push_back(Dur(absl::Seconds(*v))); break;
-        case WhatIfRow::Kind::kRatio: cells.push_back(absl::StrFormat("%.2f", *v)); break;
+        case WhatIfRow::Kind::kCount:
+          cells.push_back(absl::StrCat(static_cast<int64_t>(*v)));
+          break;
+        case WhatIfRow::Kind::kPercent:
+          cells.push_back(absl::StrFormat("%.1f%%", *v));
+          break;
+        case WhatIfRow::Kind::kDuration:
+          cells.push_back(Dur(absl::Seconds(*v)));
+          break;
+        case WhatIfRow::Kind::kRatio:
+          cells.push_back(absl::StrFormat("%.2f", *v));
+          break;
       }
     }
     table.Row(std::move(cells));

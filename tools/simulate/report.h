@@ -113,16 +113,16 @@ struct EscalationStats {
 };
 
 struct PageStats {
-  int64_t sent = 0;  // PageSent events (notifications of people)
-  int64_t pages = 0;  // distinct page ids
+  int64_t sent = 0;               // PageSent events (notifications of people)
+  int64_t pages = 0;              // distinct page ids
   double sent_per_case_mean = 0;  // over the reported cases
   int64_t sent_per_case_max = 0;
-  int64_t persons = 0;                  // distinct people paged
-  std::vector<Count> per_person_top;    // the most paged people, most first (at most 10)
-  int64_t acknowledged = 0;             // PageAcknowledged
-  int64_t declined = 0;                 // PageDeclined
-  int64_t chains_exhausted = 0;         // ChainExhausted
-  std::vector<Count> sent_by_reason;    // PageSent by reason up to its ':' (case_routed, deadline_missed, ...)
+  int64_t persons = 0;                // distinct people paged
+  std::vector<Count> per_person_top;  // the most paged people, most first (at most 10)
+  int64_t acknowledged = 0;           // PageAcknowledged
+  int64_t declined = 0;               // PageDeclined
+  int64_t chains_exhausted = 0;       // ChainExhausted
+  std::vector<Count> sent_by_reason;  // PageSent by reason up to its ':' (case_routed, deadline_missed, ...)
 };
 
 struct MedicalStats {
@@ -138,11 +138,11 @@ struct MedicalStats {
   int64_t next_day = 0;
   int64_t later_day = 0;
   int64_t unknown_day = 0;
-  int64_t no_shows = 0;                   // MedicalNoShowRecorded
-  int64_t scheduling_failures = 0;        // MedicalSchedulingFailed
-  std::vector<Count> failures_by_cause;   // its cause
-  int64_t cancelled = 0;                  // MedicalAppointmentCancelled
-  int64_t exams_recorded = 0;             // MedicalExamRecorded
+  int64_t no_shows = 0;                  // MedicalNoShowRecorded
+  int64_t scheduling_failures = 0;       // MedicalSchedulingFailed
+  std::vector<Count> failures_by_cause;  // its cause
+  int64_t cancelled = 0;                 // MedicalAppointmentCancelled
+  int64_t exams_recorded = 0;            // MedicalExamRecorded
   std::vector<Count> exams_by_hub;
 };
 

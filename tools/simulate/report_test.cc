@@ -1,3 +1,5 @@
+#include "tools/simulate/report.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -10,16 +12,15 @@
 #include "gtest/gtest.h"
 #include "services/common/base/clock.h"
 #include "tools/simulate/invariants.h"
-#include "tools/simulate/report.h"
 
 namespace csec::simulate {
 namespace {
 
 using csec::dispatch::v1::Envelope;
 namespace v1 = csec::dispatch::v1;
-using ::testing::Not;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // 2026-03-02 08:00 in Los Angeles (PST): the simulated start.
@@ -233,7 +234,7 @@ TEST(Invariants, LostReferralIsFlagged) {
   FactsBuilder b;
   b.CleanCase("case-1", kSimStart);
   b.facts().reported_case_ids.push_back("case-lost");  // nothing on any topic
-  b.Referral("case-unrouted", kSimStart);               // no CaseRouted
+  b.Referral("case-unrouted", kSimStart);              // no CaseRouted
   const std::vector<Violation> vs = CheckNoReferralLost(b.facts());
   ASSERT_THAT(vs, SizeIs(3)) << Describe(vs);
   EXPECT_EQ(vs[0].case_id, "case-lost");
@@ -278,8 +279,7 @@ TEST(Invariants, SameCaseRoleReasonWithTwoPageIdsIsFlagged) {
 TEST(Invariants, OneAttemptSentToOnePersonUnderTwoEventIdsIsFlagged) {
   FactsBuilder b;
   b.CleanCase("case-1", kSimStart);
-  b.Page("case-1", "pg-case-1-r", "ctu-spa-4", "case_routed", 1, "resp-1", kSimStart + absl::Minutes(1),
-         "sent-again");
+  b.Page("case-1", "pg-case-1-r", "ctu-spa-4", "case_routed", 1, "resp-1", kSimStart + absl::Minutes(1), "sent-again");
   const std::vector<Violation> vs = CheckPagedOnce(b.facts());
   ASSERT_THAT(vs, SizeIs(1)) << Describe(vs);
   EXPECT_THAT(vs[0].detail, HasSubstr("attempt 1 sent to resp-1 2 times"));
@@ -350,8 +350,8 @@ TEST(Invariants, MetLateAfterEscalationOrWithoutOneIsResolved) {
   const absl::Time late = due + absl::Minutes(20);
   b.Met("case-1", "responder_arrival", due, late, b.Arrival("case-1", v1::RESPONDER_ROLE_RESPONDER, late), late);
   const absl::Time just_late = due + absl::Seconds(1);
-  b.Met("case-1", "advocate_arrival", due, just_late,
-        b.Arrival("case-1", v1::RESPONDER_ROLE_ADVOCATE, just_late), just_late);
+  b.Met("case-1", "advocate_arrival", due, just_late, b.Arrival("case-1", v1::RESPONDER_ROLE_ADVOCATE, just_late),
+        just_late);
   const std::vector<Violation> vs = CheckInvariants(b.facts());
   EXPECT_THAT(vs, IsEmpty()) << Describe(vs);
 }
@@ -410,8 +410,8 @@ TEST(Report, NearestRankPercentiles) {
   EXPECT_EQ(NearestRank(v, 91), absl::Minutes(10));
   EXPECT_EQ(NearestRank(v, 100), absl::Minutes(10));
   EXPECT_EQ(NearestRank({absl::Seconds(7)}, 50), absl::Seconds(7));
-  const DurationStats s = ComputeDurationStats({absl::Minutes(30), absl::Minutes(10), absl::Minutes(50),
-                                                absl::Minutes(20), absl::Minutes(40)});
+  const DurationStats s = ComputeDurationStats(
+      {absl::Minutes(30), absl::Minutes(10), absl::Minutes(50), absl::Minutes(20), absl::Minutes(40)});
   EXPECT_EQ(s.count, 5);
   EXPECT_EQ(s.p50, absl::Minutes(30));  // rank ceil(2.5) = 3
   EXPECT_EQ(s.p90, absl::Minutes(50));  // rank ceil(4.5) = 5
@@ -440,16 +440,17 @@ FactsBuilder KnownSet() {
   b.Missed("c", "responder_arrival", due, absl::Seconds(30));
   b.Met("c", "responder_arrival", due, t(100), b.Arrival("c", v1::RESPONDER_ROLE_RESPONDER, t(100)), t(100));
   // d's escalation reached the broker 4 real s after due (1.5 simulated min late at 60x would be 1.5 s).
-  b.Add("csec.timers.v1",
-        [&] {
-          Envelope e = FactsBuilder::Env("missed-d", "d");
-          auto* m = e.mutable_deadline_missed();
-          m->set_deadline_id("responder_arrival");
-          *m->mutable_due_at() = ToProtoTime(due);
-          m->mutable_late_by()->set_seconds(90);
-          return e;
-        }(),
-        due + absl::Seconds(90), b.RealAt(due) + absl::Seconds(4));
+  b.Add(
+      "csec.timers.v1",
+      [&] {
+        Envelope e = FactsBuilder::Env("missed-d", "d");
+        auto* m = e.mutable_deadline_missed();
+        m->set_deadline_id("responder_arrival");
+        *m->mutable_due_at() = ToProtoTime(due);
+        m->mutable_late_by()->set_seconds(90);
+        return e;
+      }(),
+      due + absl::Seconds(90), b.RealAt(due) + absl::Seconds(4));
   b.Cancelled("e", "responder_arrival", due, t(60));
   b.Arrival("a", v1::RESPONDER_ROLE_ADVOCATE, t(45));
   // f: identified near the end; its deadline is due after the run's end.
@@ -468,8 +469,8 @@ FactsBuilder KnownSet() {
   b.Page("a", "pg-a", "ctu-spa-4", "case_routed", 1, "resp-1", t(0));
   b.Page("a", "pg-a", "ctu-spa-4", "case_routed", 2, "resp-2", t(10));
   b.Page("a", "pg-a-sup", "ctu-supervisor", "chain_exhausted:pg-a", 1, "resp-2", t(20));
-  const TopicRecord& replayed = b.Page("b", "pg-b", "ctu-supervisor", "deadline_missed:responder_arrival", 1,
-                                       "sup-1", t(91));
+  const TopicRecord& replayed =
+      b.Page("b", "pg-b", "ctu-supervisor", "deadline_missed:responder_arrival", 1, "sup-1", t(91));
   b.Replay(replayed);
   b.Ack("a", "pg-a", "resp-2", t(12));
   Envelope declined = FactsBuilder::Env("declined-1", "a");
@@ -520,9 +521,9 @@ TEST(Report, CountsAndPercentilesOfAKnownSet) {
   EXPECT_EQ(d.met_in_time, 3);  // a, b, g
   EXPECT_EQ(d.missed, 2);       // c, d
   EXPECT_EQ(d.escalated, 2);
-  EXPECT_EQ(d.met_late, 1);     // c
-  EXPECT_EQ(d.cancelled, 1);    // e
-  EXPECT_EQ(d.open, 1);         // f
+  EXPECT_EQ(d.met_late, 1);   // c
+  EXPECT_EQ(d.cancelled, 1);  // e
+  EXPECT_EQ(d.open, 1);       // f
   ASSERT_TRUE(d.compliance_pct.has_value());
   EXPECT_DOUBLE_EQ(*d.compliance_pct, 60.0);
 

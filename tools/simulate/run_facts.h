@@ -24,7 +24,7 @@ struct ClockMapping {
 };
 
 struct TopicRecord {
-  std::string topic;     // e.g. "csec.timers.v1"
+  std::string topic;  // e.g. "csec.timers.v1"
   int32_t partition = 0;
   int64_t offset = 0;
   absl::Time broker_time;  // the message's Kafka timestamp: real time, when the producer sent it

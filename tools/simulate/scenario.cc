@@ -12,8 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "services/common/base/clock.h"
-#include "services/paging/paging_config.h"
 #include "services/common/base/status_macros.h"
+#include "services/paging/paging_config.h"
 #include "yaml-cpp/yaml.h"
 
 namespace csec::simulate {
@@ -75,9 +75,7 @@ class Random {
     return r * std::cos(2.0 * std::numbers::pi * Uniform());
   }
   // Log-normal with this median and sigma (the standard deviation of the log).
-  absl::Duration LogNormal(absl::Duration median, double sigma) {
-    return median * std::exp(sigma * Normal());
-  }
+  absl::Duration LogNormal(absl::Duration median, double sigma) { return median * std::exp(sigma * Normal()); }
   // An index drawn by the weights (non-negative, not all zero).
   template <typename Weights>
   size_t Pick(const Weights& weights) {
@@ -100,34 +98,31 @@ class Random {
 };
 
 // Whole seconds, never negative: durations in the plan read cleanly in reports.
-absl::Duration WholeSeconds(absl::Duration d) {
-  return absl::Seconds(std::max<int64_t>(0, absl::ToInt64Seconds(d)));
-}
+absl::Duration WholeSeconds(absl::Duration d) { return absl::Seconds(std::max<int64_t>(0, absl::ToInt64Seconds(d))); }
 
 absl::Duration Clamp(absl::Duration d, absl::Duration lo, absl::Duration hi) { return std::min(std::max(d, lo), hi); }
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic people: invented names, never a real person's on purpose.
 
-constexpr absl::string_view kGivenFemale[] = {"Amara", "Brisa",  "Celene", "Dalia",  "Elowen", "Fabiola",
-                                              "Giselle", "Halona", "Imani",  "Jessa",  "Kalinda", "Lupita",
-                                              "Marisol", "Nayeli", "Odalys", "Paloma", "Quinn",  "Rosalin",
-                                              "Saniya", "Tamsin", "Ursula", "Vianey", "Wrenna", "Xiomara",
-                                              "Yaretzi", "Zuri"};
-constexpr absl::string_view kGivenMale[] = {"Adriel", "Bastian", "Caius", "Dorian", "Emilio", "Fenris",
-                                            "Gael",   "Hollis",  "Isandro", "Jaden", "Kairo",  "Leandro"};
-constexpr absl::string_view kGivenNeutral[] = {"Alexis", "Blake", "Cameron", "Dakota", "Emerson", "Jordan",
-                                               "Kendall", "Riley", "Rowan",  "Sky"};
+constexpr absl::string_view kGivenFemale[] = {"Amara",  "Brisa",  "Celene",  "Dalia",   "Elowen", "Fabiola", "Giselle",
+                                              "Halona", "Imani",  "Jessa",   "Kalinda", "Lupita", "Marisol", "Nayeli",
+                                              "Odalys", "Paloma", "Quinn",   "Rosalin", "Saniya", "Tamsin",  "Ursula",
+                                              "Vianey", "Wrenna", "Xiomara", "Yaretzi", "Zuri"};
+constexpr absl::string_view kGivenMale[] = {"Adriel", "Bastian", "Caius",   "Dorian", "Emilio", "Fenris",
+                                            "Gael",   "Hollis",  "Isandro", "Jaden",  "Kairo",  "Leandro"};
+constexpr absl::string_view kGivenNeutral[] = {"Alexis", "Blake",   "Cameron", "Dakota", "Emerson",
+                                               "Jordan", "Kendall", "Riley",   "Rowan",  "Sky"};
 // Made-up family names.
-constexpr absl::string_view kFamily[] = {"Ambervale", "Brightwater", "Castellano-Reyes", "Dunmore", "Esperanzo",
-                                         "Fairhollow", "Galvareth",  "Hollenbrook",      "Ibarrola", "Juniperro",
-                                         "Kestrelton", "Lunaverde",  "Marchetti-Sol",    "Northwynd", "Oakhurst",
-                                         "Pennaluna",  "Quintavera", "Rivenhall",        "Solarez",  "Thistlewood",
-                                         "Umbravera",  "Valdemoro",  "Westerlin",        "Yarrowby", "Zephyrine"};
-constexpr absl::string_view kStreets[] = {"Example Ave", "Sample St", "Synthetic Blvd", "Placeholder Way",
-                                          "Fictional Ln", "Imaginary Ct"};
+constexpr absl::string_view kFamily[] = {"Ambervale",  "Brightwater", "Castellano-Reyes", "Dunmore",   "Esperanzo",
+                                         "Fairhollow", "Galvareth",   "Hollenbrook",      "Ibarrola",  "Juniperro",
+                                         "Kestrelton", "Lunaverde",   "Marchetti-Sol",    "Northwynd", "Oakhurst",
+                                         "Pennaluna",  "Quintavera",  "Rivenhall",        "Solarez",   "Thistlewood",
+                                         "Umbravera",  "Valdemoro",   "Westerlin",        "Yarrowby",  "Zephyrine"};
+constexpr absl::string_view kStreets[] = {"Example Ave",     "Sample St",    "Synthetic Blvd",
+                                          "Placeholder Way", "Fictional Ln", "Imaginary Ct"};
 constexpr absl::string_view kOfficerFamily[] = {"Alderidge", "Bramblecott", "Corvantes", "Delacroix-Ng",
-                                                "Everhart", "Fallowmere", "Grantholm", "Hazelrigg"};
+                                                "Everhart",  "Fallowmere",  "Grantholm", "Hazelrigg"};
 
 template <size_t N>
 std::string PickName(Random& random, const absl::string_view (&names)[N]) {
@@ -257,9 +252,9 @@ void FillRequest(const ProtocolConfig& config, const ReferralModel& model, const
   youth->set_pseudonym_ref(absl::StrCat(absl::AsciiStrToUpper(plan.idempotency_key), "-Y1"));
   const int age = 11 + static_cast<int>(random.Pick(model.age_weights));
   youth->set_age_years(age);
-  constexpr csec::dispatch::v1::Gender kGenders[] = {
-      csec::dispatch::v1::GENDER_FEMALE, csec::dispatch::v1::GENDER_MALE,
-      csec::dispatch::v1::GENDER_TRANSGENDER_FEMALE, csec::dispatch::v1::GENDER_NONBINARY};
+  constexpr csec::dispatch::v1::Gender kGenders[] = {csec::dispatch::v1::GENDER_FEMALE, csec::dispatch::v1::GENDER_MALE,
+                                                     csec::dispatch::v1::GENDER_TRANSGENDER_FEMALE,
+                                                     csec::dispatch::v1::GENDER_NONBINARY};
   const csec::dispatch::v1::Gender gender = kGenders[random.Pick(model.gender_weights)];
   youth->set_gender(gender);
   youth->set_language(random.Chance(model.spanish) ? "es" : "en");
@@ -280,8 +275,8 @@ void FillRequest(const ProtocolConfig& config, const ReferralModel& model, const
   const absl::CivilDay identified_day = absl::ToCivilDay(plan.identified_at, config.time_zone);
   const absl::CivilDay birth = BirthDateForAge(random, age, identified_day);
   if (random.Chance(model.birth_date_known)) identity->set_birth_date(absl::FormatCivilTime(birth));
-  identity->set_home_address(absl::StrCat(1 + random.Below(9999), " ", PickName(random, kStreets),
-                                          ", Los Angeles County, CA (synthetic)"));
+  identity->set_home_address(
+      absl::StrCat(1 + random.Below(9999), " ", PickName(random, kStreets), ", Los Angeles County, CA (synthetic)"));
 
   auto* jurisdiction = youth->mutable_jurisdiction();
   const std::array<double, 4> shares = {model.new_to_dcfs, model.open_dcfs, model.probation, model.dual_status};
@@ -326,10 +321,10 @@ void FillRequest(const ProtocolConfig& config, const ReferralModel& model, const
 
 void DecideCourse(const ReferralModel& model, Random& random, PlannedReferral& plan) {
   const absl::Duration median = TravelMedian(model, plan.area_id);
-  plan.responder_travel = WholeSeconds(Clamp(random.LogNormal(median, model.travel_sigma), absl::Minutes(5),
-                                             absl::Hours(6)));
-  plan.advocate_travel = WholeSeconds(Clamp(
-      random.LogNormal(median * model.advocate_travel_factor, model.travel_sigma), absl::Minutes(5), absl::Hours(6)));
+  plan.responder_travel =
+      WholeSeconds(Clamp(random.LogNormal(median, model.travel_sigma), absl::Minutes(5), absl::Hours(6)));
+  plan.advocate_travel = WholeSeconds(Clamp(random.LogNormal(median * model.advocate_travel_factor, model.travel_sigma),
+                                            absl::Minutes(5), absl::Hours(6)));
 
   const absl::Duration week = absl::Hours(24 * 7);
   const double u = random.Uniform();
@@ -339,8 +334,8 @@ void DecideCourse(const ReferralModel& model, Random& random, PlannedReferral& p
     const absl::Duration extra = std::max(model.mdt_late_max - week, absl::Hours(1));
     plan.mdt_after = WholeSeconds(week + absl::Minutes(1) + extra * random.Uniform());
   } else {
-    plan.mdt_after = WholeSeconds(
-        Clamp(random.LogNormal(model.mdt_median, model.mdt_sigma), absl::Hours(6), week - absl::Hours(1)));
+    plan.mdt_after =
+        WholeSeconds(Clamp(random.LogNormal(model.mdt_median, model.mdt_sigma), absl::Hours(6), week - absl::Hours(1)));
   }
 
   plan.misses_first_exam = random.Chance(model.misses_first_exam);
@@ -349,8 +344,8 @@ void DecideCourse(const ReferralModel& model, Random& random, PlannedReferral& p
                                            std::max(0.0, 1 - model.placed_home - model.placed_soda_pad)};
   constexpr Placement kPlacements[] = {Placement::kHome, Placement::kSodaPad, Placement::kOther};
   plan.placement = kPlacements[random.Pick(placement)];
-  plan.placed_after = WholeSeconds(
-      Clamp(random.LogNormal(model.placed_median, model.placed_sigma), absl::Hours(4), absl::Hours(71)));
+  plan.placed_after =
+      WholeSeconds(Clamp(random.LogNormal(model.placed_median, model.placed_sigma), absl::Hours(4), absl::Hours(71)));
   absl::Duration earliest_close = model.closed_min;
   if (plan.placement == Placement::kSodaPad) {
     plan.soda_pad_stay = WholeSeconds(Clamp(random.LogNormal(model.soda_pad_stay_median, model.soda_pad_stay_sigma),
@@ -578,8 +573,7 @@ absl::StatusOr<std::string> Rewrite(absl::string_view shipped_yaml, int people_p
 absl::StatusOr<std::string> PagingConfigWithRosterSize(const ProtocolConfig& config, absl::string_view shipped_yaml,
                                                        int people_per_roster) {
   if (people_per_roster < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("people_per_roster must be at least 1, got ", people_per_roster));
+    return absl::InvalidArgumentError(absl::StrCat("people_per_roster must be at least 1, got ", people_per_roster));
   }
   absl::StatusOr<std::string> text;
   try {

@@ -131,8 +131,8 @@ struct ReferralModel {
 
 struct ScenarioOptions {
   uint64_t seed = 1;
-  absl::Time start;            // simulated instant of the run's start
-  absl::Duration length;       // identifications happen in [start, start + length)
+  absl::Time start;       // simulated instant of the run's start
+  absl::Duration length;  // identifications happen in [start, start + length)
   // PROTOCOL-FACTS: "DCFS, Sept 2015 - Aug 2016: 791 children identified".
   double referrals_per_year = 790;  // a year is 365.25 days here
   ReferralModel model;
@@ -147,25 +147,25 @@ inline constexpr absl::string_view kProbation = "probation";
 inline constexpr absl::string_view kDualStatus = "dual_status";
 
 struct PlannedReferral {
-  int index = 0;                    // 0, 1, ... in identification order
-  std::string idempotency_key;      // "sim-<seed>-<index>"
+  int index = 0;                // 0, 1, ... in identification order
+  std::string idempotency_key;  // "sim-<seed>-<index>"
   absl::Time identified_at;
   // Valid for intake (services/intake/referral_validation.h) when reported at identified_at:
   // a synthetic youth (invented names, 555-01xx phone numbers), a participating station or Safe
   // Youth Zone of the config, ages 11-17.
   csec::dispatch::v1::ReportIdentificationRequest request;
-  std::string jurisdiction;         // kNewToDcfs | kOpenDcfs | kProbation | kDualStatus
-  std::string station_id;           // = request.referral().source().station_id()
-  std::string area_id;              // the station's area in the config
+  std::string jurisdiction;  // kNewToDcfs | kOpenDcfs | kProbation | kDualStatus
+  std::string station_id;    // = request.referral().source().station_id()
+  std::string area_id;       // the station's area in the config
   // Decided up front so a seed repeats the run:
   absl::Duration responder_travel;  // from the acknowledgement to arrival at the staging area, by area
   absl::Duration advocate_travel;
   std::optional<absl::Duration> mdt_after;  // after identification; > 7 days is late; nullopt: never held
-  bool misses_first_exam = false;   // the youth does not come to the first Medical Hub appointment
+  bool misses_first_exam = false;           // the youth does not come to the first Medical Hub appointment
   Placement placement = Placement::kHome;
-  absl::Duration placed_after;      // after identification, before 72 h
+  absl::Duration placed_after;                  // after identification, before 72 h
   std::optional<absl::Duration> soda_pad_stay;  // kSodaPad only: how long before moving home (some > 30 days)
-  absl::Duration closed_after;      // the case is closed this long after identification
+  absl::Duration closed_after;                  // the case is closed this long after identification
 };
 
 // The referrals of a run, in identification order: a non-homogeneous Poisson process at

@@ -54,9 +54,7 @@ const std::vector<PlannedReferral>& YearPlan() {
 
 // Every field, the request as bytes.
 std::string Fingerprint(const PlannedReferral& p) {
-  auto opt = [](const std::optional<absl::Duration>& d) {
-    return d ? absl::FormatDuration(*d) : std::string("none");
-  };
+  auto opt = [](const std::optional<absl::Duration>& d) { return d ? absl::FormatDuration(*d) : std::string("none"); };
   return absl::StrCat(p.index, "|", p.idempotency_key, "|", absl::FormatTime(p.identified_at), "|",
                       p.request.SerializeAsString(), "|", p.jurisdiction, "|", p.station_id, "|", p.area_id, "|",
                       absl::FormatDuration(p.responder_travel), "|", absl::FormatDuration(p.advocate_travel), "|",
@@ -495,11 +493,9 @@ TEST(ScenarioPagingConfigEditsTest, KeepsPeopleNamedByChainsAndGivesEveryRosterA
 
 TEST(ScenarioPagingConfigErrorsTest, RefusesNonsense) {
   const std::string shipped_text = ReadFile(kSourceDir + "/deploy/config/paging.yaml");
-  EXPECT_EQ(PagingConfigWithRosterSize(Shipped(), shipped_text, 0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PagingConfigWithRosterSize(Shipped(), shipped_text, 0).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(PagingConfigWithRosterSize(Shipped(), "[1, 2", 2).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(PagingConfigWithRosterSize(Shipped(), "just text", 2).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PagingConfigWithRosterSize(Shipped(), "just text", 2).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(PagingConfigWithRosterSize(Shipped(), "rosters: []\n", 2).status().code(),
             absl::StatusCode::kInvalidArgument);
 }

@@ -99,8 +99,9 @@ std::string SelfDir() {
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags;
   if (!csec::tools::ParseFlags(argc, argv, 1, {}, flags)) return Usage("bad arguments");
-  static const std::set<std::string> kKnown = {"days", "scale", "seed", "faults", "roster_sizes",
-                                               "referrals_per_year", "start", "out", "tail_days", "source_dir", "bin_dir"};
+  static const std::set<std::string> kKnown = {
+      "days",  "scale", "seed",      "faults",     "roster_sizes", "referrals_per_year",
+      "start", "out",   "tail_days", "source_dir", "bin_dir"};
   for (const auto& [name, value] : flags) {
     if (!kKnown.contains(name)) return Usage("unknown flag --" + name);
   }
@@ -132,7 +133,8 @@ int main(int argc, char** argv) {
     base.faults = csec::simulate::EveryFault();
   } else if (faults != "none") {
     std::vector<std::string> targets = absl::StrSplit(faults, ',', absl::SkipEmpty());
-    static const std::set<std::string> kTargets = {"intake", "routing", "timers", "paging", "medical", "broker", "redis"};
+    static const std::set<std::string> kTargets = {"intake",  "routing", "timers", "paging",
+                                                   "medical", "broker",  "redis"};
     for (size_t i = 0; i < targets.size(); ++i) {
       if (!kTargets.contains(targets[i])) return Usage("--faults: unknown target " + targets[i]);
       base.faults.push_back({.target = targets[i], .at = 0.15 + 0.7 * static_cast<double>(i) / targets.size()});
@@ -172,9 +174,9 @@ int main(int argc, char** argv) {
     const csec::simulate::Report report = csec::simulate::BuildReport(*facts);
     all_held = all_held && csec::simulate::CheckInvariants(*facts).empty();
     const std::string text = csec::simulate::ReportText(report);
-    for (const auto& [name, content] : {std::pair{"report.json", csec::simulate::ReportJson(report)},
-                                        std::pair{"report.txt", text},
-                                        std::pair{"report.svg", csec::simulate::ReportSvg(report)}}) {
+    for (const auto& [name, content] :
+         {std::pair{"report.json", csec::simulate::ReportJson(report)}, std::pair{"report.txt", text},
+          std::pair{"report.svg", csec::simulate::ReportSvg(report)}}) {
       if (absl::Status s = csec::simulate::WriteTextFile(dir + "/" + name, content); !s.ok()) {
         std::fprintf(stderr, "csec-simulate: %s\n", s.ToString().c_str());
         return 2;

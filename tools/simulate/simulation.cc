@@ -1,10 +1,6 @@
 #include "tools/simulate/simulation.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,7 +17,11 @@
 #include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -31,12 +31,12 @@
 #include "csec/dispatch/v1/medical_service.grpc.pb.h"
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "services/common/base/clock.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/domain/events.h"
 #include "services/common/domain/protocol_config.h"
 #include "services/common/kafka/topic_scanner.h"
 #include "services/common/kafka/topic_tail.h"
 #include "tests/integration/harness.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec::simulate {
 namespace {
@@ -190,9 +190,8 @@ class Simulation {
 
     // The clock starts once the services had time to come up: they are started with the
     // mapping, and nothing happens before the first identification anyway.
-    facts_.clock = {.scale = options_.scale,
-                    .sim_origin = options_.scenario.start,
-                    .real_origin = absl::Now() + absl::Seconds(20)};
+    facts_.clock = {
+        .scale = options_.scale, .sim_origin = options_.scenario.start, .real_origin = absl::Now() + absl::Seconds(20)};
     facts_.sim_start = options_.scenario.start;
     facts_.sim_end = options_.scenario.start + options_.scenario.length + options_.tail;
     facts_.label = options_.label;
@@ -204,12 +203,11 @@ class Simulation {
     paging_ = v1::PagingService::NewStub(Channel("paging"));
     medical_ = v1::MedicalHubService::NewStub(Channel("medical"));
 
-    std::fprintf(stderr, "simulate[%s]: %zu referrals over %s simulated, scale %.0f: about %s real\n",
-                 options_.label.c_str(), plans_.size(), absl::FormatDuration(facts_.sim_end - facts_.sim_start).c_str(),
-                 options_.scale,
-                 absl::FormatDuration(absl::Seconds(absl::ToInt64Seconds((facts_.sim_end - facts_.sim_start) /
-                                                                         options_.scale)))
-                     .c_str());
+    std::fprintf(
+        stderr, "simulate[%s]: %zu referrals over %s simulated, scale %.0f: about %s real\n", options_.label.c_str(),
+        plans_.size(), absl::FormatDuration(facts_.sim_end - facts_.sim_start).c_str(), options_.scale,
+        absl::FormatDuration(absl::Seconds(absl::ToInt64Seconds((facts_.sim_end - facts_.sim_start) / options_.scale)))
+            .c_str());
     actions_ = std::make_unique<ActionQueue>(facts_.clock, 8);
     std::thread pages([this] { Follow(kPagingTopic); });
     std::thread bookings([this] { Follow(kMedicalTopic); });
@@ -242,10 +240,11 @@ class Simulation {
     const std::string stack_sh = options_.source_dir + "/tools/stack/stack.sh";
     (void)std::system(absl::StrCat("'", stack_sh, "' stop --dir '", stack_dir, "' >/dev/null 2>&1").c_str());
     std::filesystem::remove_all(stack_dir);
-    const std::string start = absl::StrCat("'", stack_sh, "' start --dir '", stack_dir, "' >'", options_.work_dir,
-                                           "/stack-start.log' 2>&1");
+    const std::string start =
+        absl::StrCat("'", stack_sh, "' start --dir '", stack_dir, "' >'", options_.work_dir, "/stack-start.log' 2>&1");
     if (std::system(start.c_str()) != 0) {
-      return absl::UnavailableError(absl::StrCat("the stack did not start; see ", options_.work_dir, "/stack-start.log"));
+      return absl::UnavailableError(
+          absl::StrCat("the stack did not start; see ", options_.work_dir, "/stack-start.log"));
     }
     setenv("CSEC_STACK_ENV", (stack_dir + "/stack.env").c_str(), 1);
     setenv("CSEC_BIN_DIR", options_.bin_dir.c_str(), 1);
@@ -258,7 +257,8 @@ class Simulation {
   absl::Status WriteConfigs(const ProtocolConfig& config) {
     paging_config_ = options_.source_dir + "/deploy/config/paging.yaml";
     if (options_.people_per_roster > 0) {
-      ASSIGN_OR_RETURN(std::string yaml, PagingConfigWithRosterSize(config, ReadFile(paging_config_), options_.people_per_roster));
+      ASSIGN_OR_RETURN(std::string yaml,
+                       PagingConfigWithRosterSize(config, ReadFile(paging_config_), options_.people_per_roster));
       paging_config_ = options_.work_dir + "/paging.yaml";
       RETURN_IF_ERROR(WriteTextFile(paging_config_, yaml));
     }
@@ -279,7 +279,8 @@ class Simulation {
   }
 
   absl::Status StartService(const std::string& service) {
-    ASSIGN_OR_RETURN(std::unique_ptr<ServiceProcess> process, ServiceProcess::Start("csec-" + service, stack_, ServiceArgs(service), absl::Seconds(120)));
+    ASSIGN_OR_RETURN(std::unique_ptr<ServiceProcess> process,
+                     ServiceProcess::Start("csec-" + service, stack_, ServiceArgs(service), absl::Seconds(120)));
     absl::MutexLock lock(&processes_mu_);
     processes_[service] = std::move(process);
     return absl::OkStatus();
@@ -348,9 +349,8 @@ class Simulation {
 
   void Report(const PlannedReferral& plan) {
     v1::ReportIdentificationResponse response;
-    Call("report " + plan.idempotency_key, [&](grpc::ClientContext* c) {
-      return intake_->ReportIdentification(c, plan.request, &response);
-    });
+    Call("report " + plan.idempotency_key,
+         [&](grpc::ClientContext* c) { return intake_->ReportIdentification(c, plan.request, &response); });
     if (response.case_id().empty()) return;
     std::vector<v1::Envelope> waiting;
     {
@@ -637,19 +637,19 @@ class Simulation {
   absl::Status CollectRecords() {
     std::set<std::string> cases(facts_.reported_case_ids.begin(), facts_.reported_case_ids.end());
     for (const char* topic : kTopics) {
-      absl::Status s = ScanTopic(stack_.kafka("simulate-collect"), topic, absl::Minutes(2), true,
-                                 [&](const ConsumedMessage& m) {
-                                   TopicRecord r;
-                                   if (!r.envelope.ParseFromString(m.payload) || !cases.contains(r.envelope.case_id())) {
-                                     return true;
-                                   }
-                                   r.topic = m.topic;
-                                   r.partition = m.partition;
-                                   r.offset = m.offset;
-                                   r.broker_time = absl::FromUnixMillis(m.timestamp_ms);
-                                   facts_.records.push_back(std::move(r));
-                                   return true;
-                                 });
+      absl::Status s =
+          ScanTopic(stack_.kafka("simulate-collect"), topic, absl::Minutes(2), true, [&](const ConsumedMessage& m) {
+            TopicRecord r;
+            if (!r.envelope.ParseFromString(m.payload) || !cases.contains(r.envelope.case_id())) {
+              return true;
+            }
+            r.topic = m.topic;
+            r.partition = m.partition;
+            r.offset = m.offset;
+            r.broker_time = absl::FromUnixMillis(m.timestamp_ms);
+            facts_.records.push_back(std::move(r));
+            return true;
+          });
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -704,8 +704,8 @@ class Simulation {
 }  // namespace
 
 std::vector<FaultPlan> EveryFault() {
-  return {{"intake", 0.15}, {"routing", 0.25}, {"timers", 0.35}, {"paging", 0.45},
-          {"medical", 0.55}, {"broker", 0.65}, {"redis", 0.8}};
+  return {{"intake", 0.15},  {"routing", 0.25}, {"timers", 0.35}, {"paging", 0.45},
+          {"medical", 0.55}, {"broker", 0.65},  {"redis", 0.8}};
 }
 
 absl::StatusOr<RunFacts> RunSimulation(const SimulationOptions& options) { return Simulation(options).Run(); }

@@ -13,17 +13,17 @@ TEST(Ids, DerivedIdIsStableForTheSameInputAndDiffersOtherwise) {
   EXPECT_EQ(DeriveId("routing", "event-1"), DeriveId("routing", "event-1"));
   EXPECT_NE(DeriveId("routing", "event-1"), DeriveId("routing", "event-2"));
   EXPECT_NE(DeriveId("routing", "event-1"), DeriveId("paging", "event-1"));
-  EXPECT_THAT(DeriveId("a", "b"), ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_THAT(DeriveId("a", "b"),
+              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 }
 
 TEST(Ids, RandomIdsDoNotRepeat) {
   EXPECT_NE(NewRandomId(), NewRandomId());
-  EXPECT_THAT(NewRandomId(), ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_THAT(NewRandomId(),
+              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 }
 
-TEST(Log, JsonEscapeKeepsOneLinePerRecord) {
-  EXPECT_EQ(log::JsonEscape("a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd\\u0001");
-}
+TEST(Log, JsonEscapeKeepsOneLinePerRecord) { EXPECT_EQ(log::JsonEscape("a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd\\u0001"); }
 
 TEST(ManualClock, AdvancesOnlyWhenTold) {
   ManualClock clock(absl::FromUnixSeconds(1000));

@@ -7,8 +7,7 @@ namespace csec {
 
 absl::Status SplitHostPort(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), port) || *port < 0 ||
-      *port > 65535) {
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), port) || *port < 0 || *port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("listen address \"", listen, "\": must be host:port with a port from 0 to 65535"));
   }

@@ -1,9 +1,9 @@
 #include "services/common/base/ids.h"
 
+#include <cstdlib>
+
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-
-#include <cstdlib>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"

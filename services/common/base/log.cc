@@ -22,9 +22,8 @@ std::string& ServiceName() {
 
 void Write(absl::string_view level, absl::string_view event, std::initializer_list<Field> fields) {
   std::string line = absl::StrCat(
-      "{\"ts\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      "\",\"level\":\"", level, "\",\"service\":\"", JsonEscape(ServiceName()), "\",\"event\":\"",
-      JsonEscape(event), "\"");
+      "{\"ts\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), "\",\"level\":\"",
+      level, "\",\"service\":\"", JsonEscape(ServiceName()), "\",\"event\":\"", JsonEscape(event), "\"");
   for (const Field& f : fields) {
     absl::StrAppend(&line, ",\"", JsonEscape(f.key), "\":");
     if (f.quoted) {
@@ -55,11 +54,21 @@ std::string JsonEscape(absl::string_view s) {
   out.reserve(s.size());
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];

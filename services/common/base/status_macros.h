@@ -17,12 +17,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define RETURN_IF_ERROR(...)                                                    \
-  do {                                                                          \
-    if (::absl::Status csec_status_macro_status = (__VA_ARGS__);                \
-        !csec_status_macro_status.ok()) {                                       \
-      return csec_status_macro_status;                                          \
-    }                                                                           \
+#define RETURN_IF_ERROR(...)                                                                       \
+  do {                                                                                             \
+    if (::absl::Status csec_status_macro_status = (__VA_ARGS__); !csec_status_macro_status.ok()) { \
+      return csec_status_macro_status;                                                             \
+    }                                                                                              \
   } while (false)
 
 #define CSEC_STATUS_MACROS_CONCAT_INNER(x, y) x##y
@@ -33,7 +32,7 @@
 #define ASSIGN_OR_RETURN(lhs, ...) \
   CSEC_ASSIGN_OR_RETURN_IMPL(CSEC_STATUS_MACROS_CONCAT(csec_status_macro_or_, __LINE__), lhs, __VA_ARGS__)
 
-#define CSEC_ASSIGN_OR_RETURN_IMPL(statusor, lhs, ...)      \
+#define CSEC_ASSIGN_OR_RETURN_IMPL(statusor, lhs, ...)     \
   auto statusor = (__VA_ARGS__);                           \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()

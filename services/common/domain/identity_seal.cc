@@ -1,8 +1,8 @@
 #include "services/common/domain/identity_seal.h"
 
-#include <openssl/evp.h>
-
 #include <memory>
+
+#include <openssl/evp.h>
 
 #include "services/common/base/ids.h"
 
@@ -61,7 +61,8 @@ absl::StatusOr<csec::dispatch::v1::YouthIdentity> OpenIdentity(const csec::dispa
   auto* dst = reinterpret_cast<unsigned char*>(plain.data());
   std::string tag = in.substr(body);
   if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(sealed.nonce())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(sealed.key_id()), static_cast<int>(sealed.key_id().size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(sealed.key_id()), static_cast<int>(sealed.key_id().size())) !=
+          1 ||
       EVP_DecryptUpdate(ctx.get(), dst, &len, Bytes(in), static_cast<int>(body)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||
       EVP_DecryptFinal_ex(ctx.get(), dst + len, &len) != 1) {

@@ -1,8 +1,9 @@
+#include "services/common/domain/identity_seal.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "services/common/base/ids.h"
-#include "services/common/domain/identity_seal.h"
 
 namespace csec {
 namespace {

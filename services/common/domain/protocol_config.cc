@@ -1,7 +1,5 @@
 #include "services/common/domain/protocol_config.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -11,12 +9,14 @@
 #include <sstream>
 #include <utility>
 
+#include <openssl/evp.h>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/common/domain/yaml_config.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/domain/yaml_config.h"
 
 namespace csec {
 namespace {
@@ -29,15 +29,15 @@ std::string VersionOf(absl::string_view bytes) {
   if (EVP_Digest(bytes.data(), bytes.size(), digest, &digest_length, EVP_sha256(), nullptr) != 1) {
     return "unknown";  // OpenSSL cannot fail here short of memory exhaustion
   }
-  const std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), digest_length));
+  const std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), digest_length));
   return hex.substr(0, kVersionHexDigits);
 }
 
 // Reads `key` of `map` as one of the named values of an enum.
 template <typename Enum>
-Enum ReadEnum(YamlMap& map, absl::string_view key,
-              std::initializer_list<std::pair<absl::string_view, Enum>> choices, Enum fallback) {
+Enum ReadEnum(YamlMap& map, absl::string_view key, std::initializer_list<std::pair<absl::string_view, Enum>> choices,
+              Enum fallback) {
   const std::string text = map.String(key);
   if (text.empty()) return fallback;  // already reported
   std::vector<absl::string_view> names;
@@ -45,8 +45,7 @@ Enum ReadEnum(YamlMap& map, absl::string_view key,
     if (text == name) return value;
     names.push_back(name);
   }
-  map.AddError(key, absl::StrCat("must be one of ", absl::StrJoin(names, ", "), ", got \"", text,
-                                 "\""));
+  map.AddError(key, absl::StrCat("must be one of ", absl::StrJoin(names, ", "), ", got \"", text, "\""));
   return fallback;
 }
 
@@ -66,8 +65,7 @@ class IdIndex {
   // Reports a reference to an id that is not in this list; empty ids were reported already.
   void CheckReference(YamlMap& item, absl::string_view key, const std::string& id) const {
     if (id.empty() || Contains(id)) return;
-    item.AddError(key, absl::StrCat("names \"", id, "\", which is not the id of any entry in '",
-                                    list_name_, "'"));
+    item.AddError(key, absl::StrCat("names \"", id, "\", which is not the id of any entry in '", list_name_, "'"));
   }
 
  private:
@@ -88,8 +86,7 @@ std::vector<std::string> EventSelectors(YamlMap& entry, absl::string_view key) {
   if (!entry.Has(key)) return {};
   std::vector<std::string> selectors = entry.StringList(key, /*allow_empty=*/true);
   for (const std::string& selector : selectors) {
-    if (std::find(kTimerEventSelectors.begin(), kTimerEventSelectors.end(), selector) ==
-        kTimerEventSelectors.end()) {
+    if (std::find(kTimerEventSelectors.begin(), kTimerEventSelectors.end(), selector) == kTimerEventSelectors.end()) {
       entry.AddError(key, absl::StrCat("\"", selector, "\" is not an event the timers service knows; one of: ",
                                        absl::StrJoin(kTimerEventSelectors, ", ")));
     }
@@ -152,9 +149,9 @@ void ParseDeadlines(YamlMap& root, ProtocolConfig& config) {
 std::optional<YamlMap> ParseRouting(YamlMap& root, ProtocolConfig& config) {
   std::optional<YamlMap> routing = root.Map("routing");
   if (!routing) return routing;
-  config.routing.dual_status_default_lead = ReadEnum<LeadAgency>(
-      *routing, "dual_status_default_lead",
-      {{"probation", LeadAgency::kProbation}, {"dcfs", LeadAgency::kDcfs}}, LeadAgency::kDcfs);
+  config.routing.dual_status_default_lead =
+      ReadEnum<LeadAgency>(*routing, "dual_status_default_lead",
+                           {{"probation", LeadAgency::kProbation}, {"dcfs", LeadAgency::kDcfs}}, LeadAgency::kDcfs);
   config.routing.standard_response_team_id = routing->String("standard_response_team_id");
   config.routing.standard_response_area_id = routing->String("standard_response_area_id");
   config.routing.supervisor_id = routing->String("supervisor_id");
@@ -165,36 +162,28 @@ std::optional<YamlMap> ParseRouting(YamlMap& root, ProtocolConfig& config) {
 // The optional top-level `time_zone`. A name that is not a zone of the system's database is an
 // error, never a silent fall-back to UTC: every birthday and "next day" would shift with it.
 void ParseTimeZone(YamlMap& root, ProtocolConfig& config) {
-  const std::string name =
-      root.OptionalString("time_zone").value_or(std::string(kDefaultTimeZone));
+  const std::string name = root.OptionalString("time_zone").value_or(std::string(kDefaultTimeZone));
   // absl would also accept "localtime" (the machine's own zone) and file paths: the answer would
   // then depend on the host the service runs on, so only zone names are taken.
   if (name == "localtime" || absl::StartsWith(name, "/") || absl::StartsWith(name, "file:") ||
       absl::StrContains(name, "..")) {
-    root.AddError("time_zone", absl::StrCat("must be an IANA time zone name such as ",
-                                            kDefaultTimeZone, ", got \"", name, "\""));
+    root.AddError("time_zone",
+                  absl::StrCat("must be an IANA time zone name such as ", kDefaultTimeZone, ", got \"", name, "\""));
     return;
   }
   if (!absl::LoadTimeZone(name, &config.time_zone)) {
-    root.AddError("time_zone",
-                  absl::StrCat("cannot load time zone \"", name,
-                               "\" from the system's time zone database (tzdata); expected an "
-                               "IANA name such as ",
-                               kDefaultTimeZone));
+    root.AddError("time_zone", absl::StrCat("cannot load time zone \"", name,
+                                            "\" from the system's time zone database (tzdata); expected an "
+                                            "IANA name such as ",
+                                            kDefaultTimeZone));
   }
 }
 
 }  // namespace
 
-const Deadline* ProtocolConfig::FindDeadline(absl::string_view id) const {
-  return FindById(deadlines, id);
-}
-const Agency* ProtocolConfig::FindAgency(absl::string_view id) const {
-  return FindById(agencies, id);
-}
-const Station* ProtocolConfig::FindStation(absl::string_view id) const {
-  return FindById(stations, id);
-}
+const Deadline* ProtocolConfig::FindDeadline(absl::string_view id) const { return FindById(deadlines, id); }
+const Agency* ProtocolConfig::FindAgency(absl::string_view id) const { return FindById(agencies, id); }
+const Station* ProtocolConfig::FindStation(absl::string_view id) const { return FindById(stations, id); }
 const Area* ProtocolConfig::FindArea(absl::string_view id) const { return FindById(areas, id); }
 const Team* ProtocolConfig::FindTeam(absl::string_view id) const { return FindById(teams, id); }
 const AdvocacyAgency* ProtocolConfig::FindAdvocacyAgency(absl::string_view id) const {
@@ -209,8 +198,8 @@ const Deadline& ProtocolConfig::GetDeadline(absl::string_view id) const {
   return *deadline;
 }
 
-absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
-    absl::string_view yaml_text, absl::string_view file_name) {
+absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(absl::string_view yaml_text,
+                                                                          absl::string_view file_name) {
   YamlConfigReader reader{std::string(file_name)};
   std::optional<YamlMap> root = reader.Parse(yaml_text);
   if (!root) return reader.status();
@@ -236,8 +225,7 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
                                         {"hotline", AgencyKind::kHotline}},
                                        AgencyKind::kLawEnforcement);
     if (map.Has("notify_on_identification")) {
-      agency.notify_on_identification =
-          map.StringList("notify_on_identification", /*allow_empty=*/true);
+      agency.notify_on_identification = map.StringList("notify_on_identification", /*allow_empty=*/true);
     }
     map.RejectUnknownKeys();
     agency_ids.Add(map, agency.id);
@@ -251,8 +239,7 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
     team.id = map.String("id");
     team.name = map.String("name");
     team.agency = ReadEnum<TeamAgency>(
-        map, "agency",
-        {{"ctu", TeamAgency::kCtu}, {"mart", TeamAgency::kMart}, {"hotline", TeamAgency::kHotline}},
+        map, "agency", {{"ctu", TeamAgency::kCtu}, {"mart", TeamAgency::kMart}, {"hotline", TeamAgency::kHotline}},
         TeamAgency::kMart);
     map.RejectUnknownKeys();
     team_ids.Add(map, team.id);
@@ -287,8 +274,7 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
       map.AddError("latitude", absl::StrCat("must be between -90 and 90, got ", *hub.latitude));
     }
     if (hub.longitude && (*hub.longitude < -180 || *hub.longitude > 180)) {
-      map.AddError("longitude",
-                   absl::StrCat("must be between -180 and 180, got ", *hub.longitude));
+      map.AddError("longitude", absl::StrCat("must be between -180 and 180, got ", *hub.longitude));
     }
     map.RejectUnknownKeys();
     hub_ids.Add(map, hub.id);
@@ -336,15 +322,13 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
   for (size_t i = 0; i < config->hubs.size(); ++i) {
     area_ids.CheckReference(hub_maps[i], "area_id", config->hubs[i].area_id);
   }
-  auto check_team = [&](YamlMap& map, absl::string_view key, const std::string& id,
-                        TeamAgency expected) {
+  auto check_team = [&](YamlMap& map, absl::string_view key, const std::string& id, TeamAgency expected) {
     const Team* team = config->FindTeam(id);
     if (team == nullptr) {
       team_ids.CheckReference(map, key, id);
     } else if (team->agency != expected) {
-      map.AddError(key, absl::StrCat("names team \"", id, "\", which is a ",
-                                     TeamAgencyName(team->agency), " team; expected a ",
-                                     TeamAgencyName(expected), " team"));
+      map.AddError(key, absl::StrCat("names team \"", id, "\", which is a ", TeamAgencyName(team->agency),
+                                     " team; expected a ", TeamAgencyName(expected), " team"));
     }
   };
   for (size_t i = 0; i < config->areas.size(); ++i) {
@@ -358,8 +342,7 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
       const std::string& hub_id = area.hub_ids[h];
       const std::string key = absl::StrCat("hub_ids[", h, "]");
       if (!hub_ids.Contains(hub_id)) {
-        map.AddError(key, absl::StrCat("names \"", hub_id,
-                                       "\", which is not the id of any entry in 'hubs'"));
+        map.AddError(key, absl::StrCat("names \"", hub_id, "\", which is not the id of any entry in 'hubs'"));
       }
       if (!seen_hubs.emplace(hub_id, h).second) {
         map.AddError(key, absl::StrCat("lists hub \"", hub_id, "\" twice"));
@@ -368,10 +351,8 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
   }
   if (routing_map) {
     YamlMap* routing = &*routing_map;
-    check_team(*routing, "standard_response_team_id", config->routing.standard_response_team_id,
-               TeamAgency::kHotline);
-    area_ids.CheckReference(*routing, "standard_response_area_id",
-                            config->routing.standard_response_area_id);
+    check_team(*routing, "standard_response_team_id", config->routing.standard_response_team_id, TeamAgency::kHotline);
+    area_ids.CheckReference(*routing, "standard_response_area_id", config->routing.standard_response_area_id);
   }
 
   RETURN_IF_ERROR(reader.status());
@@ -383,29 +364,24 @@ absl::StatusOr<std::shared_ptr<const ProtocolConfig>> LoadProtocolConfig(const s
   if (!file) {
     const int error = errno;
     const std::string reason = error != 0 ? std::strerror(error) : "cannot open";
-    const std::string message =
-        absl::StrCat(path, ": cannot read the protocol configuration: ", reason);
+    const std::string message = absl::StrCat(path, ": cannot read the protocol configuration: ", reason);
     if (error == ENOENT) return absl::NotFoundError(message);
     return absl::FailedPreconditionError(message);
   }
   std::ostringstream contents;
   contents << file.rdbuf();
   if (file.bad()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": cannot read the protocol configuration: read error"));
+    return absl::FailedPreconditionError(absl::StrCat(path, ": cannot read the protocol configuration: read error"));
   }
   return ParseProtocolConfig(contents.str(), path);
 }
 
-absl::StatusOr<std::unique_ptr<ProtocolConfigStore>> ProtocolConfigStore::Create(
-    std::string path) {
+absl::StatusOr<std::unique_ptr<ProtocolConfigStore>> ProtocolConfigStore::Create(std::string path) {
   ASSIGN_OR_RETURN(std::shared_ptr<const ProtocolConfig> config, LoadProtocolConfig(path));
-  return std::unique_ptr<ProtocolConfigStore>(
-      new ProtocolConfigStore(std::move(path), std::move(config)));
+  return std::unique_ptr<ProtocolConfigStore>(new ProtocolConfigStore(std::move(path), std::move(config)));
 }
 
-ProtocolConfigStore::ProtocolConfigStore(std::string path,
-                                         std::shared_ptr<const ProtocolConfig> config)
+ProtocolConfigStore::ProtocolConfigStore(std::string path, std::shared_ptr<const ProtocolConfig> config)
     : path_(std::move(path)), current_(std::move(config)) {}
 
 std::shared_ptr<const ProtocolConfig> ProtocolConfigStore::Current() const {

@@ -43,18 +43,21 @@ inline constexpr absl::string_view kSodaPadStayDeadline = "soda_pad_stay";
 inline constexpr absl::string_view kAdvocacyCaseManagementDeadline = "advocacy_case_management";
 inline constexpr absl::string_view kPageAckTimeoutDeadline = "page_ack_timeout";
 inline constexpr std::array<absl::string_view, 7> kAllDeadlineIds = {
-    kResponderArrivalDeadline,      kAdvocateArrivalDeadline, kMedicalExamDeadline,
-    kInitialMdtDeadline,            kSodaPadStayDeadline,     kAdvocacyCaseManagementDeadline,
-    kPageAckTimeoutDeadline};
+    kResponderArrivalDeadline, kAdvocateArrivalDeadline,        kMedicalExamDeadline,   kInitialMdtDeadline,
+    kSodaPadStayDeadline,      kAdvocacyCaseManagementDeadline, kPageAckTimeoutDeadline};
 
 // The events a deadline's timer policy can name (`armed_by`, `met_by`, `cancelled_by`): an
 // Envelope body, narrowed by the arrival's role or the placement's kind where it has one.
-inline constexpr std::array<absl::string_view, 10> kTimerEventSelectors = {
-    "referral_received",       "case_routed",
-    "arrival_recorded.responder", "arrival_recorded.advocate",
-    "mdt_recorded",            "medical_exam_recorded",
-    "placement_recorded.home", "placement_recorded.soda_pad_bed",
-    "placement_recorded.other", "case_closed"};
+inline constexpr std::array<absl::string_view, 10> kTimerEventSelectors = {"referral_received",
+                                                                           "case_routed",
+                                                                           "arrival_recorded.responder",
+                                                                           "arrival_recorded.advocate",
+                                                                           "mdt_recorded",
+                                                                           "medical_exam_recorded",
+                                                                           "placement_recorded.home",
+                                                                           "placement_recorded.soda_pad_bed",
+                                                                           "placement_recorded.other",
+                                                                           "case_closed"};
 
 // Where a deadline's clock starts (`starts_at`).
 enum class DeadlineStart {
@@ -71,7 +74,7 @@ struct Deadline {
   // `duration` after `starts_at`, and closes it on the first of `met_by` (met) or of
   // `cancelled_by` (no longer applies), whichever order they come in. Empty `armed_by`: no event
   // arms it; the duration is one other services use for their own waits (page_ack_timeout).
-  std::vector<std::string> armed_by;      // kTimerEventSelectors
+  std::vector<std::string> armed_by;  // kTimerEventSelectors
   DeadlineStart starts_at = DeadlineStart::kIdentifiedAt;
   std::vector<std::string> met_by;        // kTimerEventSelectors; may be empty
   std::vector<std::string> cancelled_by;  // kTimerEventSelectors; may be empty
@@ -190,8 +193,8 @@ struct ProtocolConfig {
 
 // Parses and validates. `file_name` is only used in error messages. Errors (InvalidArgument)
 // list every problem found, one a line: "<file>: key '<path>': <problem>".
-absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(
-    absl::string_view yaml_text, absl::string_view file_name);
+absl::StatusOr<std::shared_ptr<const ProtocolConfig>> ParseProtocolConfig(absl::string_view yaml_text,
+                                                                          absl::string_view file_name);
 
 // Reads the file and parses it. A missing or unreadable file is an error naming the file.
 absl::StatusOr<std::shared_ptr<const ProtocolConfig>> LoadProtocolConfig(const std::string& path);
@@ -219,9 +222,9 @@ class ProtocolConfigStore {
   std::shared_ptr<const ProtocolConfig> current_ ABSL_GUARDED_BY(mu_);
 };
 
-absl::string_view AgencyKindName(AgencyKind kind);  // "law_enforcement", ...
-absl::string_view TeamAgencyName(TeamAgency agency);  // "ctu", "mart", "hotline"
-absl::string_view LeadAgencyName(LeadAgency lead);    // "probation", "dcfs"
+absl::string_view AgencyKindName(AgencyKind kind);         // "law_enforcement", ...
+absl::string_view TeamAgencyName(TeamAgency agency);       // "ctu", "mart", "hotline"
+absl::string_view LeadAgencyName(LeadAgency lead);         // "probation", "dcfs"
 absl::string_view DeadlineStartName(DeadlineStart start);  // "identified_at", "event_time"
 
 }  // namespace csec

@@ -126,8 +126,7 @@ TEST(ProtocolConfigTest, ParsesEverySection) {
 
   ASSERT_EQ(c.deadlines.size(), kAllDeadlineIds.size());
   EXPECT_EQ(c.GetDeadline(kResponderArrivalDeadline).duration, absl::Minutes(90));
-  EXPECT_THAT(c.GetDeadline(kResponderArrivalDeadline).escalate_to,
-              ElementsAre("ctu-supervisor", "mart-supervisor"));
+  EXPECT_THAT(c.GetDeadline(kResponderArrivalDeadline).escalate_to, ElementsAre("ctu-supervisor", "mart-supervisor"));
   EXPECT_EQ(c.GetDeadline(kMedicalExamDeadline).duration, absl::Hours(72));
   EXPECT_EQ(c.GetDeadline(kInitialMdtDeadline).duration, absl::Hours(7 * 24));
   EXPECT_EQ(c.GetDeadline(kPageAckTimeoutDeadline).duration, absl::Minutes(10));
@@ -225,7 +224,8 @@ TEST_P(BrokenConfigTest, IsRefusedNamingFileKeyAndProblem) {
 INSTANTIATE_TEST_SUITE_P(
     EachMistake, BrokenConfigTest,
     ::testing::ValuesIn(std::vector<BrokenConfigCase>{
-        {"unknown_timer_event", "minutes: 90\n", "minutes: 90\n    armed_by: [case_routed]\n    met_by: [arrival_recorded.sheriff]\n",
+        {"unknown_timer_event", "minutes: 90\n",
+         "minutes: 90\n    armed_by: [case_routed]\n    met_by: [arrival_recorded.sheriff]\n",
          R"(key 'deadlines.responder_arrival.met_by': "arrival_recorded.sheriff" is not an event the timers service knows)"},
         {"met_without_arm", "minutes: 90\n", "minutes: 90\n    met_by: [arrival_recorded.responder]\n",
          R"(key 'deadlines.responder_arrival.armed_by': is required when met_by or cancelled_by is given)"},
@@ -233,7 +233,8 @@ INSTANTIATE_TEST_SUITE_P(
          R"(key 'deadlines.responder_arrival.starts_at': must be identified_at or event_time, got "routed_at")"},
         {"reminder_longer_than_deadline", "minutes: 90\n",
          "minutes: 90\n    armed_by: [case_routed]\n    remind_before: [{hours: 2}]\n",
-         "key 'deadlines.responder_arrival.remind_before[0]': a reminder 2h before must be shorter than the deadline (1h30m)"},
+         "key 'deadlines.responder_arrival.remind_before[0]': a reminder 2h before must be shorter than the deadline "
+         "(1h30m)"},
         {"reminders_out_of_order", "minutes: 90\n",
          "minutes: 90\n    armed_by: [case_routed]\n    remind_before: [{minutes: 10}, {minutes: 30}]\n",
          "remind_before[1]': reminders must be listed longest first"},
@@ -252,23 +253,20 @@ INSTANTIATE_TEST_SUITE_P(
          "key 'deadlines.page_ack_timeout': must give its duration as exactly one of"},
         {"unit_key_typo_also_named", "seconds: 600", "seconds: 600\n    weeks: 1",
          "key 'deadlines.page_ack_timeout.weeks': unknown key"},
-        {"missing_deadline", "  medical_exam:\n", "  medical_exams:\n",
-         "key 'deadlines.medical_exam': is required"},
+        {"missing_deadline", "  medical_exam:\n", "  medical_exams:\n", "key 'deadlines.medical_exam': is required"},
         {"misspelt_deadline_named", "  medical_exam:\n", "  medical_exams:\n",
          "key 'deadlines.medical_exams': unknown key (a typo?); expected one of:"},
         {"empty_escalation", "escalate_to: [cph-supervisor]", "escalate_to: []",
          "key 'deadlines.page_ack_timeout.escalate_to': must not be empty"},
         {"missing_escalation", "    escalate_to: [cph-supervisor]\n", "",
          "key 'deadlines.page_ack_timeout.escalate_to': is required"},
-        {"unknown_top_level_key", "routing:\n", "routnig:\n",
-         "key 'routnig': unknown key (a typo?)"},
+        {"unknown_top_level_key", "routing:\n", "routnig:\n", "key 'routnig': unknown key (a typo?)"},
         {"unknown_station_key", "    participating: false", "    participating: false\n    notes: x",
          "key 'stations[1].notes': unknown key (a typo?); expected one of: agency_id, area_id, "
          "id, name, participating"},
         {"not_a_boolean", "participating: false", "participating: no",
          R"(key 'stations[1].participating': must be true or false, got "no")"},
-        {"missing_required_string", "    name: Sheriff North Station\n", "",
-         "key 'stations[0].name': is required"},
+        {"missing_required_string", "    name: Sheriff North Station\n", "", "key 'stations[0].name': is required"},
         {"duplicate_station_id", "  - id: indie-pd\n    name: Independent City PD\n    agency_id",
          "  - id: sheriff-north\n    name: Independent City PD\n    agency_id",
          R"(key 'stations[1].id': duplicate id "sheriff-north", already used by stations[0])"},
@@ -281,15 +279,12 @@ INSTANTIATE_TEST_SUITE_P(
          R"(key 'areas[1].hub_ids[1]': names "hub-z", which is not the id of any entry in 'hubs')"},
         {"area_lists_hub_twice", "hub_ids: [hub-b, hub-a]", "hub_ids: [hub-b, hub-b]",
          R"(key 'areas[1].hub_ids[1]': lists hub "hub-b" twice)"},
-        {"area_without_hubs", "hub_ids: [hub-b, hub-a]", "hub_ids: []",
-         "key 'areas[1].hub_ids': must not be empty"},
+        {"area_without_hubs", "hub_ids: [hub-b, hub-a]", "hub_ids: []", "key 'areas[1].hub_ids': must not be empty"},
         {"ctu_slot_names_mart_team", "ctu_team_id: ctu-south", "ctu_team_id: mart-south",
          R"(key 'areas[1].ctu_team_id': names team "mart-south", which is a mart team; expected a ctu team)"},
         {"area_names_unknown_advocacy", "advocacy_agency_id: advocates\n    hub_ids: [hub-a",
-         "advocacy_agency_id: nobody\n    hub_ids: [hub-a",
-         R"(key 'areas[0].advocacy_agency_id': names "nobody")"},
-        {"hub_names_unknown_area", "area_id: south\n    daily_capacity: 6",
-         "area_id: east\n    daily_capacity: 6",
+         "advocacy_agency_id: nobody\n    hub_ids: [hub-a", R"(key 'areas[0].advocacy_agency_id': names "nobody")"},
+        {"hub_names_unknown_area", "area_id: south\n    daily_capacity: 6", "area_id: east\n    daily_capacity: 6",
          R"(key 'hubs[1].area_id': names "east", which is not the id of any entry in 'areas')"},
         {"hub_zero_capacity", "daily_capacity: 6", "daily_capacity: 0",
          R"(key 'hubs[1].daily_capacity': must be a positive integer, got "0")"},
@@ -307,13 +302,13 @@ INSTANTIATE_TEST_SUITE_P(
          "standard_response_team_id: mart-south",
          "key 'routing.standard_response_team_id': names team \"mart-south\", which is a mart "
          "team; expected a hotline team"},
-        {"standard_response_area_unknown", "standard_response_area_id: south",
-         "standard_response_area_id: nowhere", "key 'routing.standard_response_area_id': names"},
+        {"standard_response_area_unknown", "standard_response_area_id: south", "standard_response_area_id: nowhere",
+         "key 'routing.standard_response_area_id': names"},
         {"section_of_wrong_type", "advocacy_agencies:\n  - {id: advocates, name: Advocates Inc}",
          "advocacy_agencies: advocates",
          R"(key 'advocacy_agencies': must be a non-empty list of maps, got "advocates")"},
-        {"list_item_not_a_map", "  - {id: advocates, name: Advocates Inc}",
-         "  - advocates", R"(key 'advocacy_agencies[0]': must be a map of keys, got "advocates")"},
+        {"list_item_not_a_map", "  - {id: advocates, name: Advocates Inc}", "  - advocates",
+         R"(key 'advocacy_agencies[0]': must be a map of keys, got "advocates")"},
         {"key_written_twice", "  supervisor_id: cph-supervisor",
          "  supervisor_id: cph-supervisor\n  supervisor_id: other",
          "key 'routing.supervisor_id': is written more than once"},
@@ -324,17 +319,14 @@ INSTANTIATE_TEST_SUITE_P(
          R"(system's time zone database (tzdata); expected an IANA name such as America/Los_Angeles)"},
         {"time_zone_misspelt", "routing:\n", "time_zone: america/los angeles\nrouting:\n",
          R"(key 'time_zone': cannot load time zone "america/los angeles")"},
-        {"time_zone_empty", "routing:\n", "time_zone: \"\"\nrouting:\n",
-         "key 'time_zone': must be a non-empty string"},
+        {"time_zone_empty", "routing:\n", "time_zone: \"\"\nrouting:\n", "key 'time_zone': must be a non-empty string"},
         {"time_zone_not_a_string", "routing:\n", "time_zone: [America/Los_Angeles]\nrouting:\n",
          "key 'time_zone': must be a non-empty string"},
         {"time_zone_of_the_machine", "routing:\n", "time_zone: localtime\nrouting:\n",
          R"(key 'time_zone': must be an IANA time zone name such as America/Los_Angeles, got "localtime")"},
-        {"time_zone_as_a_path", "routing:\n",
-         "time_zone: /usr/share/zoneinfo/America/Los_Angeles\nrouting:\n",
+        {"time_zone_as_a_path", "routing:\n", "time_zone: /usr/share/zoneinfo/America/Los_Angeles\nrouting:\n",
          "key 'time_zone': must be an IANA time zone name"},
-        {"time_zone_written_twice", "routing:\n",
-         "time_zone: America/Los_Angeles\ntime_zone: UTC\nrouting:\n",
+        {"time_zone_written_twice", "routing:\n", "time_zone: America/Los_Angeles\ntime_zone: UTC\nrouting:\n",
          "key 'time_zone': is written more than once"},
     }),
     [](const ::testing::TestParamInfo<BrokenConfigCase>& info) { return info.param.name; });
@@ -345,14 +337,12 @@ TEST(ProtocolConfigTest, TimeZoneDefaultsToLosAngelesWhenAbsent) {
   EXPECT_EQ((*config)->time_zone.name(), "America/Los_Angeles");
   // The zone really is Los Angeles, not UTC under that name: 05:00 UTC on New Year's Day is
   // still New Year's Eve there.
-  const absl::Time new_year_utc =
-      absl::FromCivil(absl::CivilSecond(2026, 1, 1, 5, 0, 0), absl::UTCTimeZone());
+  const absl::Time new_year_utc = absl::FromCivil(absl::CivilSecond(2026, 1, 1, 5, 0, 0), absl::UTCTimeZone());
   EXPECT_EQ(absl::ToCivilDay(new_year_utc, (*config)->time_zone), absl::CivilDay(2025, 12, 31));
 }
 
 TEST(ProtocolConfigTest, TimeZoneIsRead) {
-  auto config =
-      ParseProtocolConfig(Break("routing:\n", "time_zone: America/New_York\nrouting:\n"), kFile);
+  auto config = ParseProtocolConfig(Break("routing:\n", "time_zone: America/New_York\nrouting:\n"), kFile);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ((*config)->time_zone.name(), "America/New_York");
   const absl::Time t = absl::FromCivil(absl::CivilSecond(2026, 1, 1, 4, 30, 0), absl::UTCTimeZone());
@@ -372,8 +362,8 @@ TEST(ProtocolConfigTest, ErrorsCarryTheLineNumber) {
 
 TEST(ProtocolConfigTest, ReportsEveryErrorAtOnce) {
   std::string text = Break("minutes: 90", "minutes: abc");
-  text = absl::StrReplaceAll(text, {{"agency_id: indie-pd", "agency_id: lapd"},
-                                    {"daily_capacity: 6", "daily_capacity: many"}});
+  text = absl::StrReplaceAll(
+      text, {{"agency_id: indie-pd", "agency_id: lapd"}, {"daily_capacity: 6", "daily_capacity: many"}});
   auto config = ParseProtocolConfig(text, kFile);
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), HasSubstr("deadlines.responder_arrival.minutes"));
@@ -390,8 +380,8 @@ TEST(ProtocolConfigTest, TopLevelMustBeAMap) {
 }
 
 TEST(ProtocolConfigTest, OptionalNotifyListMayBeEmpty) {
-  auto config = ParseProtocolConfig(
-      Break("notify_on_identification: [sheriff-htb]", "notify_on_identification: []"), kFile);
+  auto config =
+      ParseProtocolConfig(Break("notify_on_identification: [sheriff-htb]", "notify_on_identification: []"), kFile);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_TRUE((*config)->FindAgency("sheriff")->notify_on_identification.empty());
 }
@@ -400,8 +390,7 @@ TEST(ProtocolConfigTest, OptionalNotifyListMayBeEmpty) {
 class TempFile {
  public:
   TempFile() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "protocol_config_test_XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "protocol_config_test_XXXXXX").string();
     const int fd = mkstemp(pattern.data());
     if (fd >= 0) close(fd);
     path_ = pattern;
@@ -429,17 +418,14 @@ TEST(LoadProtocolConfigTest, ErrorsNameThePath) {
   file.Write(Break("hours: 72", "hours: soon"));
   auto config = LoadProtocolConfig(file.path());
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(config.status().message(),
-              HasSubstr(file.path() + ": key 'deadlines.medical_exam.hours'"));
+  EXPECT_THAT(config.status().message(), HasSubstr(file.path() + ": key 'deadlines.medical_exam.hours'"));
 }
 
 TEST(ProtocolConfigStoreTest, CreateFailsOnMissingOrBadFile) {
-  EXPECT_EQ(ProtocolConfigStore::Create("/nonexistent/protocol.yaml").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ProtocolConfigStore::Create("/nonexistent/protocol.yaml").status().code(), absl::StatusCode::kNotFound);
   TempFile file;
   file.Write("deadlines: {}\n");
-  EXPECT_EQ(ProtocolConfigStore::Create(file.path()).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ProtocolConfigStore::Create(file.path()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ProtocolConfigStoreTest, ReloadRefusesABadFileAndKeepsServingTheOldOne) {
@@ -512,9 +498,8 @@ TEST(ShippedProtocolConfigTest, DeployConfigLoads) {
   EXPECT_EQ(c.GetDeadline(kAdvocacyCaseManagementDeadline).duration, absl::Hours(90 * 24));
 
   for (absl::string_view station :
-       {"lasd-century", "lasd-compton", "lasd-transit-la-basin", "lasd-lancaster",
-        "lasd-palmdale", "lasd-santa-clarita-valley", "lapd-77th-street", "lapd-southeast",
-        "lbpd"}) {
+       {"lasd-century", "lasd-compton", "lasd-transit-la-basin", "lasd-lancaster", "lasd-palmdale",
+        "lasd-santa-clarita-valley", "lapd-77th-street", "lapd-southeast", "lbpd"}) {
     const Station* s = c.FindStation(station);
     ASSERT_NE(s, nullptr) << station;
     EXPECT_TRUE(s->participating) << station;

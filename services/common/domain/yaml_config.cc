@@ -48,22 +48,20 @@ std::optional<YamlMap> YamlConfigReader::Parse(absl::string_view yaml_text) {
   } catch (const YAML::Exception& e) {
     std::optional<int> line;
     if (!e.mark.is_null()) line = e.mark.line + 1;
-    errors_.push_back(absl::StrCat(file_name_, ": not valid YAML: ", e.msg,
-                                   line ? absl::StrCat(" (line ", *line, ")") : ""));
+    errors_.push_back(
+        absl::StrCat(file_name_, ": not valid YAML: ", e.msg, line ? absl::StrCat(" (line ", *line, ")") : ""));
     return std::nullopt;
   }
   if (!root.IsMap()) {
-    errors_.push_back(
-        absl::StrCat(file_name_, ": the top level must be a map of keys, got ", Describe(root)));
+    errors_.push_back(absl::StrCat(file_name_, ": the top level must be a map of keys, got ", Describe(root)));
     return std::nullopt;
   }
   return YamlMap(this, root, "");
 }
 
-void YamlConfigReader::AddError(absl::string_view path, absl::string_view problem,
-                                std::optional<int> line) {
-  errors_.push_back(absl::StrCat(file_name_, ": key '", path, "': ", problem,
-                                 line ? absl::StrCat(" (line ", *line, ")") : ""));
+void YamlConfigReader::AddError(absl::string_view path, absl::string_view problem, std::optional<int> line) {
+  errors_.push_back(
+      absl::StrCat(file_name_, ": key '", path, "': ", problem, line ? absl::StrCat(" (line ", *line, ")") : ""));
 }
 
 absl::Status YamlConfigReader::status() const {
@@ -73,8 +71,8 @@ absl::Status YamlConfigReader::status() const {
     message = absl::StrJoin(errors_, "\n");
   } else {
     std::vector<std::string> first(errors_.begin(), errors_.begin() + kMaxReportedErrors);
-    message = absl::StrCat(absl::StrJoin(first, "\n"), "\n... and ",
-                           errors_.size() - kMaxReportedErrors, " more errors");
+    message =
+        absl::StrCat(absl::StrJoin(first, "\n"), "\n... and ", errors_.size() - kMaxReportedErrors, " more errors");
   }
   return absl::InvalidArgumentError(message);
 }
@@ -115,8 +113,7 @@ void YamlMap::AddErrorHere(absl::string_view problem) {
 
 bool YamlMap::Has(absl::string_view key) { return Lookup(key).IsDefined(); }
 
-std::optional<std::string> YamlMap::RequiredScalar(absl::string_view key,
-                                                   absl::string_view expected) {
+std::optional<std::string> YamlMap::RequiredScalar(absl::string_view key, absl::string_view expected) {
   const YAML::Node value = Lookup(key);
   if (!value.IsDefined()) {
     AddError(key, absl::StrCat("is required (", expected, ")"));
@@ -129,9 +126,7 @@ std::optional<std::string> YamlMap::RequiredScalar(absl::string_view key,
   return value.Scalar();
 }
 
-std::string YamlMap::String(absl::string_view key) {
-  return RequiredScalar(key, "a non-empty string").value_or("");
-}
+std::string YamlMap::String(absl::string_view key) { return RequiredScalar(key, "a non-empty string").value_or(""); }
 
 std::optional<std::string> YamlMap::OptionalString(absl::string_view key) {
   const YAML::Node value = Lookup(key);
@@ -193,8 +188,7 @@ std::vector<std::string> YamlMap::StringList(absl::string_view key, bool allow_e
     const YAML::Node item = value[i];
     if (!item.IsScalar() || item.Scalar().empty()) {
       reader_->AddError(absl::StrCat(PathOf(key), "[", i, "]"),
-                        absl::StrCat("must be a non-empty string, got ", Describe(item)),
-                        LineOf(item));
+                        absl::StrCat("must be a non-empty string, got ", Describe(item)), LineOf(item));
       continue;
     }
     result.push_back(item.Scalar());
@@ -231,8 +225,7 @@ std::vector<YamlMap> YamlMap::MapList(absl::string_view key) {
     const YAML::Node item = value[i];
     const std::string item_path = absl::StrCat(PathOf(key), "[", i, "]");
     if (!item.IsMap()) {
-      reader_->AddError(item_path, absl::StrCat("must be a map of keys, got ", Describe(item)),
-                        LineOf(item));
+      reader_->AddError(item_path, absl::StrCat("must be a map of keys, got ", Describe(item)), LineOf(item));
       continue;
     }
     result.push_back(YamlMap(reader_, item, item_path));
@@ -241,10 +234,9 @@ std::vector<YamlMap> YamlMap::MapList(absl::string_view key) {
 }
 
 absl::Duration YamlMap::DurationFromUnitKey() {
-  static constexpr std::array<absl::string_view, 4> kUnitKeys = {"seconds", "minutes", "hours",
-                                                                "days"};
-  const std::array<absl::Duration, 4> unit_lengths = {absl::Seconds(1), absl::Minutes(1),
-                                                      absl::Hours(1), absl::Hours(24)};
+  static constexpr std::array<absl::string_view, 4> kUnitKeys = {"seconds", "minutes", "hours", "days"};
+  const std::array<absl::Duration, 4> unit_lengths = {absl::Seconds(1), absl::Minutes(1), absl::Hours(1),
+                                                      absl::Hours(24)};
   std::vector<size_t> present;
   for (size_t i = 0; i < kUnitKeys.size(); ++i) {
     if (Has(kUnitKeys[i])) present.push_back(i);
@@ -252,9 +244,8 @@ absl::Duration YamlMap::DurationFromUnitKey() {
   if (present.size() != 1) {
     std::vector<absl::string_view> written;
     for (size_t i : present) written.push_back(kUnitKeys[i]);
-    AddErrorHere(absl::StrCat(
-        "must give its duration as exactly one of seconds, minutes, hours or days, got ",
-        written.empty() ? "none" : absl::StrJoin(written, " and ")));
+    AddErrorHere(absl::StrCat("must give its duration as exactly one of seconds, minutes, hours or days, got ",
+                              written.empty() ? "none" : absl::StrJoin(written, " and ")));
     return absl::ZeroDuration();
   }
   const size_t unit = present.front();
@@ -271,13 +262,11 @@ void YamlMap::RejectUnknownKeys() {
     }
     const std::string& key = entry.first.Scalar();
     if (++seen[key] == 2) {
-      reader_->AddError(PathOf(key), "is written more than once; keep one",
-                        LineOf(entry.first));
+      reader_->AddError(PathOf(key), "is written more than once; keep one", LineOf(entry.first));
     }
     if (!known_keys_.contains(key)) {
       reader_->AddError(PathOf(key),
-                        absl::StrCat("unknown key (a typo?); expected one of: ",
-                                     absl::StrJoin(known_keys_, ", ")),
+                        absl::StrCat("unknown key (a typo?); expected one of: ", absl::StrJoin(known_keys_, ", ")),
                         LineOf(entry.first));
     }
   }

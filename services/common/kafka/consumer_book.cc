@@ -20,11 +20,12 @@ bool IsPermanentFailure(const absl::Status& status) {
 void ConsumerBook::Assign(const std::vector<TopicPartitionId>& partitions) {
   for (const TopicPartitionId& id : partitions) {
     partitions_.erase(id);
-    partitions_.emplace(id, Partition{.pipeline = PartitionPipeline({.max_in_flight = options_.max_in_flight_per_partition,
-                                                                   .one_at_a_time_per_key = options_.one_at_a_time_per_key}),
-                                      .generation = ++generations_,
-                                      .paused = false,
-                                      .backoff = options_.min_retry_backoff});
+    partitions_.emplace(
+        id, Partition{.pipeline = PartitionPipeline({.max_in_flight = options_.max_in_flight_per_partition,
+                                                     .one_at_a_time_per_key = options_.one_at_a_time_per_key}),
+                      .generation = ++generations_,
+                      .paused = false,
+                      .backoff = options_.min_retry_backoff});
   }
 }
 

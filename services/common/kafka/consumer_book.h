@@ -78,9 +78,9 @@ class ConsumerBook {
     uint64_t generation = 0;
     std::optional<int64_t> fetched_next = std::nullopt;  // after the last message taken since assignment
     std::optional<int64_t> handled_next = std::nullopt;  // after the last message completed with all before it
-    size_t unfinished = 0;                // taken and not completed
+    size_t unfinished = 0;                               // taken and not completed
     bool paused = false;
-    bool retrying = false;                // a failed message waits for its retry
+    bool retrying = false;  // a failed message waits for its retry
   };
 
   explicit ConsumerBook(Options options) : options_(options) {}

@@ -15,18 +15,27 @@ const TopicPartitionId kP0{"csec.intake.v1", 0};
 const TopicPartitionId kP1{"csec.intake.v1", 1};
 
 ConsumedMessage Message(const TopicPartitionId& p, int64_t offset, std::string key = "") {
-  return {.topic = p.topic, .partition = p.partition, .offset = offset,
-          .key = key.empty() ? "case-" + std::to_string(offset) : key, .payload = "", .timestamp_ms = -1};
+  return {.topic = p.topic,
+          .partition = p.partition,
+          .offset = offset,
+          .key = key.empty() ? "case-" + std::to_string(offset) : key,
+          .payload = "",
+          .timestamp_ms = -1};
 }
 
 ConsumerBook::Options Small() {
-  return {.max_in_flight_per_partition = 8, .max_buffered_per_partition = 3,
-          .min_retry_backoff = absl::Milliseconds(100), .max_retry_backoff = absl::Milliseconds(400)};
+  return {.max_in_flight_per_partition = 8,
+          .max_buffered_per_partition = 3,
+          .min_retry_backoff = absl::Milliseconds(100),
+          .max_retry_backoff = absl::Milliseconds(400)};
 }
 
 ConsumerBook::Completion Answer(const ConsumerBook::Start& s, absl::Status status, bool dead_letter = false) {
-  return {.partition = s.partition, .offset = s.message->offset, .generation = s.generation,
-          .dead_letter = dead_letter, .status = std::move(status)};
+  return {.partition = s.partition,
+          .offset = s.message->offset,
+          .generation = s.generation,
+          .dead_letter = dead_letter,
+          .status = std::move(status)};
 }
 
 TEST(ConsumerBook, AFailingPartitionPausesAloneAndTheOtherKeepsFlowing) {
@@ -130,8 +139,10 @@ TEST(ConsumerBook, RevokeReportsWhereEachPartitionStandsAndLateAnswersChangeNoth
 }
 
 TEST(ConsumerBook, AFullBufferPausesFetchingUntilItDrains) {
-  ConsumerBook book({.max_in_flight_per_partition = 1, .max_buffered_per_partition = 2,
-                     .min_retry_backoff = absl::Milliseconds(100), .max_retry_backoff = absl::Seconds(1)});
+  ConsumerBook book({.max_in_flight_per_partition = 1,
+                     .max_buffered_per_partition = 2,
+                     .min_retry_backoff = absl::Milliseconds(100),
+                     .max_retry_backoff = absl::Seconds(1)});
   book.Assign({kP0});
   for (int64_t o = 0; o < 3; ++o) book.Accept(Message(kP0, o));
   std::vector<ConsumerBook::Start> s = book.TakeReady(kNow);

@@ -8,7 +8,8 @@ namespace csec {
 namespace {
 
 std::string Cause(const ConsumerBook::PartitionState& s, std::optional<int64_t> not_taken) {
-  if (s.retrying) return absl::StrCat("a failed message is being retried and keeps failing (", s.unfinished, " in hand)");
+  if (s.retrying)
+    return absl::StrCat("a failed message is being retried and keeps failing (", s.unfinished, " in hand)");
   if (s.unfinished > 0) {
     return absl::StrCat(s.unfinished, " message(s) in hand and none completed",
                         s.paused ? " (fetching paused: the buffer is full)" : "");

@@ -36,10 +36,11 @@ struct PartitionLook {
 
 struct PartitionVerdict {
   TopicPartitionId partition = {};
-  std::optional<int64_t> lag = std::nullopt;  // messages on the broker not yet handled; nullopt until the broker answered
+  std::optional<int64_t> lag =
+      std::nullopt;  // messages on the broker not yet handled; nullopt until the broker answered
   bool stalled = false;
   absl::Duration without_progress = absl::ZeroDuration();  // how long messages have waited with no progress
-  std::string reason = {};          // when stalled: what the partition is doing, in words
+  std::string reason = {};                                 // when stalled: what the partition is doing, in words
   // Stalled with nothing taken from the broker while the consumer believes fetching runs: worth
   // telling librdkafka to resume the partition again.
   bool fetch_stopped_unpaused = false;

@@ -71,16 +71,16 @@ TEST(ConsumerStallWatch, NothingWaitingIsNeverStalledHoweverLongItIsQuiet) {
 
 TEST(ConsumerStallWatch, AHandlerThatNeverAnswersAndAFailingRetryAreNamed) {
   ConsumerStallWatch hung(kBound);
-  const ConsumerBook::PartitionState in_hand{.generation = 1, .fetched_next = 3, .handled_next = 0, .unfinished = 3,
-                                             .paused = true};
+  const ConsumerBook::PartitionState in_hand{
+      .generation = 1, .fetched_next = 3, .handled_next = 0, .unfinished = 3, .paused = true};
   Only(hung, Look(in_hand, 3), kStart);
   PartitionVerdict h = Only(hung, Look(in_hand, 3), kStart + kBound);
   EXPECT_TRUE(h.stalled);
   EXPECT_NE(h.reason.find("3 message(s) in hand and none completed (fetching paused"), std::string::npos) << h.reason;
 
   ConsumerStallWatch retrying(kBound);
-  const ConsumerBook::PartitionState failing{.generation = 1, .fetched_next = 1, .handled_next = 0, .unfinished = 1,
-                                             .paused = true, .retrying = true};
+  const ConsumerBook::PartitionState failing{
+      .generation = 1, .fetched_next = 1, .handled_next = 0, .unfinished = 1, .paused = true, .retrying = true};
   Only(retrying, Look(failing, 1), kStart);
   PartitionVerdict r = Only(retrying, Look(failing, 1), kStart + kBound);
   EXPECT_TRUE(r.stalled);

@@ -1,18 +1,18 @@
 #include "services/common/kafka/kafka_admin.h"
 
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>
+
+#include <librdkafka/rdkafka.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/kafka/kafka_client.h"
 
 namespace csec {
 namespace {
@@ -120,7 +120,8 @@ absl::Status CreateTopics(AdminClient& client, const std::vector<std::string>& m
   rd_kafka_event_destroy(event);
   for (const std::string& t : missing) {
     if (result.ok() && std::find(raced.begin(), raced.end(), t) == raced.end()) {
-      log::Info("kafka.topic_created", {{"topic", t}, {"partitions", settings.partitions},
+      log::Info("kafka.topic_created", {{"topic", t},
+                                        {"partitions", settings.partitions},
                                         {"replication_factor", settings.replication_factor},
                                         {"retention_ms", retention_ms}});
     }
@@ -133,7 +134,8 @@ absl::StatusOr<std::map<std::string, int64_t>> Retentions(AdminClient& client, c
                                                           absl::Duration timeout) {
   char errstr[512];
   std::vector<rd_kafka_ConfigResource_t*> resources;
-  for (const std::string& t : topics) resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+  for (const std::string& t : topics)
+    resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
   rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(client.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
   rd_kafka_AdminOptions_set_request_timeout(options, Millis(timeout), errstr, sizeof errstr);
   rd_kafka_DescribeConfigs(client.rk, resources.data(), resources.size(), options, client.queue);
@@ -257,8 +259,10 @@ absl::Status EnsureTopics(const KafkaSettings& kafka, const std::vector<std::str
   }
   if (too_short.empty()) return absl::OkStatus();
   for (const std::string& t : too_short) {
-    log::Warn("kafka.topic_retention_raised", {{"topic", t}, {"from_ms", static_cast<long long>(retention->at(t))},
-                                               {"to_ms", static_cast<long long>(absl::ToInt64Milliseconds(settings.retention))}});
+    log::Warn("kafka.topic_retention_raised",
+              {{"topic", t},
+               {"from_ms", static_cast<long long>(retention->at(t))},
+               {"to_ms", static_cast<long long>(absl::ToInt64Milliseconds(settings.retention))}});
   }
   return RaiseRetention(client, too_short, settings, timeout);
 }

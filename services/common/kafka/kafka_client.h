@@ -4,11 +4,11 @@
 #ifndef CSEC_SERVICES_COMMON_KAFKA_KAFKA_CLIENT_H_
 #define CSEC_SERVICES_COMMON_KAFKA_KAFKA_CLIENT_H_
 
-#include <librdkafka/rdkafkacpp.h>
-
 #include <map>
 #include <memory>
 #include <string>
+
+#include <librdkafka/rdkafkacpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -1,13 +1,13 @@
 #include "services/common/kafka/kafka_consumer.h"
 
-#include <cstdlib>
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <thread>
+
+#include <librdkafka/rdkafka.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,11 +16,11 @@
 #include "absl/time/clock.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/base/log.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/kafka/consumer_stall.h"
 #include "services/common/kafka/kafka_client.h"
-#include "services/common/base/log.h"
 #include "services/common/serving/metrics.h"
-#include "services/common/base/status_macros.h"
 
 namespace csec {
 namespace {
@@ -65,7 +65,9 @@ class CompletionQueue {
   // Waits until there is something, or `deadline`.
   void Await(absl::Time deadline) {
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithDeadline(absl::Condition(+[](std::deque<Item>* items) { return !items->empty(); }, &items_), deadline);
+    mu_.AwaitWithDeadline(absl::Condition(
+                              +[](std::deque<Item>* items) { return !items->empty(); }, &items_),
+                          deadline);
   }
 
   bool empty() {
@@ -121,8 +123,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
                                            "Handler failures that will be retried after a back-off", labels_)),
         handler_seconds_(Metrics::Get().GetHistogram("csec_kafka_handler_seconds",
                                                      "Handling time of a message, from start to done", labels_)),
-        assigned_gauge_(Metrics::Get().GetGauge("csec_kafka_partitions_assigned",
-                                                "Partitions this member owns", labels_)),
+        assigned_gauge_(
+            Metrics::Get().GetGauge("csec_kafka_partitions_assigned", "Partitions this member owns", labels_)),
         paused_gauge_(Metrics::Get().GetGauge("csec_kafka_partitions_paused",
                                               "Owned partitions paused (retry back-off or full buffer)", labels_)),
         stalled_gauge_(Metrics::Get().GetGauge(
@@ -146,7 +148,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
         {"fetch.min.bytes", "65536"},
         {"fetch.wait.max.ms", "10"},
         {"session.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.session_timeout))},
-        {"heartbeat.interval.ms", absl::StrCat(std::max<int64_t>(100, absl::ToInt64Milliseconds(options_.session_timeout) / 5))},
+        {"heartbeat.interval.ms",
+         absl::StrCat(std::max<int64_t>(100, absl::ToInt64Milliseconds(options_.session_timeout) / 5))},
     };
     if (!options_.instance_id.empty()) props["group.instance.id"] = options_.instance_id;
     ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(options_.kafka, std::move(props)));
@@ -201,8 +204,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       PublishStates();
       assigned_count_ = book_.assigned();
       assigned_gauge_.Set(assigned_count_);
-      log::Info("kafka.assigned", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
-                                   {"list", Describe(ids)}});
+      log::Info("kafka.assigned",
+                {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())}, {"list", Describe(ids)}});
     } else {
       Finish(ids, absl::Now() + options_.drain_timeout);
       book_.Revoke(ids);
@@ -212,7 +215,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       PublishStates();
       assigned_count_ = book_.assigned();
       assigned_gauge_.Set(assigned_count_);
-      log::Info("kafka.revoked", {{"group", options_.group_id}, {"partitions", static_cast<int>(ids.size())},
+      log::Info("kafka.revoked", {{"group", options_.group_id},
+                                  {"partitions", static_cast<int>(ids.size())},
                                   {"error", RdKafka::err2str(err)}});
     }
   }
@@ -277,7 +281,9 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   }
 
   void Accept(const RdKafka::Message& msg) {
-    book_.Accept({.topic = msg.topic_name(), .partition = msg.partition(), .offset = msg.offset(),
+    book_.Accept({.topic = msg.topic_name(),
+                  .partition = msg.partition(),
+                  .offset = msg.offset(),
                   .key = msg.key() ? *msg.key() : std::string(),
                   .payload = std::string(static_cast<const char*>(msg.payload()), msg.len()),
                   .timestamp_ms = msg.timestamp().timestamp});
@@ -295,8 +301,11 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   HandlerDone Answer(const TopicPartitionId& partition, int64_t offset, uint64_t generation, bool dead_letter,
                      absl::Time started) {
     return [sink = completions_, partition, offset, generation, dead_letter, started](absl::Status s) {
-      sink->Push({.completion = {.partition = partition, .offset = offset, .generation = generation,
-                                 .dead_letter = dead_letter, .status = std::move(s)},
+      sink->Push({.completion = {.partition = partition,
+                                 .offset = offset,
+                                 .generation = generation,
+                                 .dead_letter = dead_letter,
+                                 .status = std::move(s)},
                   .started = started});
     };
   }
@@ -322,10 +331,12 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
           break;
         case ConsumerBook::Verdict::kRetry:
           retries_.Increment();
-          log::Warn("kafka.handler_retry", {{"group", options_.group_id}, {"partition", Name(c.partition)},
-                                            {"offset", static_cast<long long>(c.offset)},
-                                            {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(outcome.retry_in))},
-                                            {"error", c.status.ToString()}});
+          log::Warn("kafka.handler_retry",
+                    {{"group", options_.group_id},
+                     {"partition", Name(c.partition)},
+                     {"offset", static_cast<long long>(c.offset)},
+                     {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(outcome.retry_in))},
+                     {"error", c.status.ToString()}});
           break;
       }
     }
@@ -341,7 +352,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     letter.set_consumer(options_.group_id);
     letter.set_reason(absl::StrCat("consumer group ", options_.group_id, " refused it: ", c.status.message()));
     *letter.mutable_dead_lettered_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    log::Warn("kafka.dead_letter", {{"group", options_.group_id}, {"partition", Name(c.partition)},
+    log::Warn("kafka.dead_letter", {{"group", options_.group_id},
+                                    {"partition", Name(c.partition)},
                                     {"offset", static_cast<long long>(c.offset)},
                                     {"reason", std::string(c.status.message())}});
     dead_letters_->ProduceAsync(options_.dead_letter_topic, m.key, letter.SerializeAsString(),
@@ -353,12 +365,14 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   void Store(const std::vector<PartitionOffset>& stores, bool commit) {
     if (stores.empty()) return;
     std::vector<RdKafka::TopicPartition*> offsets;
-    for (const auto& [id, offset] : stores) offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, offset));
+    for (const auto& [id, offset] : stores)
+      offsets.push_back(RdKafka::TopicPartition::create(id.topic, id.partition, offset));
     if (auto code = consumer_->offsets_store(offsets); code != RdKafka::ERR_NO_ERROR) {
       log::Warn("kafka.offsets_store_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
     }
     if (commit) {
-      if (auto code = consumer_->commitSync(offsets); code != RdKafka::ERR_NO_ERROR && code != RdKafka::ERR__NO_OFFSET) {
+      if (auto code = consumer_->commitSync(offsets);
+          code != RdKafka::ERR_NO_ERROR && code != RdKafka::ERR__NO_OFFSET) {
         log::Warn("kafka.commit_failed", {{"group", options_.group_id}, {"error", RdKafka::err2str(code)}});
       }
     }
@@ -440,7 +454,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
           look.high_watermark = high;
         }
       }
-      if (!s.fetched_next) ask_committed.push_back(RdKafka::TopicPartition::create(s.partition.topic, s.partition.partition));
+      if (!s.fetched_next)
+        ask_committed.push_back(RdKafka::TopicPartition::create(s.partition.topic, s.partition.partition));
       looks.push_back(std::move(look));
     }
     if (broker_answers && !ask_committed.empty() &&
@@ -470,7 +485,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     }
     for (const auto& [id, reason] : now_stalled) {
       if (!stalled_.contains(id)) {
-        log::Error("kafka.partition_stalled", {{"group", options_.group_id}, {"partition", Name(id)}, {"reason", reason}});
+        log::Error("kafka.partition_stalled",
+                   {{"group", options_.group_id}, {"partition", Name(id)}, {"reason", reason}});
       }
     }
     for (const auto& [id, reason] : stalled_) {
@@ -482,17 +498,17 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
     stalled_gauge_.Set(static_cast<double>(stalled_.size()));
     absl::MutexLock lock(&watch_mu_);
     progress_ = stalled.empty() ? absl::OkStatus()
-                                : absl::UnavailableError(absl::StrCat("consumer group ", options_.group_id, " is stalled on ",
-                                                                      absl::StrJoin(stalled, "; ")));
+                                : absl::UnavailableError(absl::StrCat("consumer group ", options_.group_id,
+                                                                      " is stalled on ", absl::StrJoin(stalled, "; ")));
     resume_requests_.insert(resume_requests_.end(), resume.begin(), resume.end());
   }
 
   Gauge& LagGauge(const TopicPartitionId& id) {
     Gauge*& gauge = lag_[id];
     if (gauge == nullptr) {
-      gauge = &Metrics::Get().GetGauge("csec_kafka_consumer_lag", "Messages on the partition not yet handled (broker end - handled)",
-                                       Labels({{"group", options_.group_id}, {"topic", id.topic},
-                                               {"partition", absl::StrCat(id.partition)}}));
+      gauge = &Metrics::Get().GetGauge(
+          "csec_kafka_consumer_lag", "Messages on the partition not yet handled (broker end - handled)",
+          Labels({{"group", options_.group_id}, {"topic", id.topic}, {"partition", absl::StrCat(id.partition)}}));
     }
     return *gauge;
   }
@@ -506,8 +522,8 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
       ApplyCompletions();
     }
     if (book_.InFlight(ids) > 0) {
-      log::Warn("kafka.drain_incomplete", {{"group", options_.group_id},
-                                           {"in_flight", static_cast<long long>(book_.InFlight(ids))}});
+      log::Warn("kafka.drain_incomplete",
+                {{"group", options_.group_id}, {"in_flight", static_cast<long long>(book_.InFlight(ids))}});
     }
     Store(book_.Committable(ids), /*commit=*/true);
   }

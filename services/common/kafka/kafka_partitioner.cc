@@ -38,7 +38,8 @@ int32_t KafkaMurmur2(absl::string_view key) {
 }
 
 int32_t KafkaPartitionFor(absl::string_view key, int32_t partitions) {
-  return static_cast<int32_t>((static_cast<uint32_t>(KafkaMurmur2(key)) & 0x7fffffff) % static_cast<uint32_t>(partitions));
+  return static_cast<int32_t>((static_cast<uint32_t>(KafkaMurmur2(key)) & 0x7fffffff) %
+                              static_cast<uint32_t>(partitions));
 }
 
 }  // namespace csec

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 // Values from Kafka's own tests (UtilsTest.testMurmur2): our producers use Java's partitioner,
 // so a case's partition can be computed, and must agree with the broker's clients.
 TEST(KafkaPartitioner, Murmur2MatchesKafkasJavaClient) {

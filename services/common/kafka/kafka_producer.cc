@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
-#include "services/common/serving/metrics.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/kafka/kafka_client.h"
+#include "services/common/serving/metrics.h"
 
 namespace csec {
 
@@ -38,15 +38,17 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
   }
 
   absl::Status Init(const KafkaSettings& settings) {
-    ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(
-        settings, {{"enable.idempotence", "true"},
-                   {"acks", "all"},
-                   // Java's partitioner (murmur2), so KafkaPartitionFor can say where a case lives.
-                   {"partitioner", "murmur2_random"},
-                   // A message waits this long for others to share its request: the broker's cost
-                   // is per request, and on a busy machine it, not the network, sets the pace.
-                   {"linger.ms", "5"},
-                   {"message.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.message_timeout))}}));
+    ASSIGN_OR_RETURN(
+        auto conf,
+        kafka_internal::MakeConf(
+            settings, {{"enable.idempotence", "true"},
+                       {"acks", "all"},
+                       // Java's partitioner (murmur2), so KafkaPartitionFor can say where a case lives.
+                       {"partitioner", "murmur2_random"},
+                       // A message waits this long for others to share its request: the broker's cost
+                       // is per request, and on a busy machine it, not the network, sets the pace.
+                       {"linger.ms", "5"},
+                       {"message.timeout.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.message_timeout))}}));
     std::string err;
     if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), err) != RdKafka::Conf::CONF_OK) {
       return absl::InternalError(err);
@@ -61,9 +63,9 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
 
   void ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value, ProduceDone done) {
     auto pending = std::make_unique<Pending>(Pending{.done = std::move(done), .queued = absl::Now()});
-    RdKafka::ErrorCode code = producer_->produce(
-        std::string(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, pending.get());
+    RdKafka::ErrorCode code =
+        producer_->produce(std::string(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                           const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, pending.get());
     if (code == RdKafka::ERR_NO_ERROR) {
       pending.release();  // dr_cb owns it now
       return;
@@ -76,8 +78,8 @@ class KafkaProducer::Impl : public RdKafka::DeliveryReportCb {
 
   void dr_cb(RdKafka::Message& message) override {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(message.msg_opaque()));
-    static Counter& failed = Metrics::Get().GetCounter("csec_kafka_produce_failures_total",
-                                                       "Messages the broker did not acknowledge");
+    static Counter& failed =
+        Metrics::Get().GetCounter("csec_kafka_produce_failures_total", "Messages the broker did not acknowledge");
     static Histogram& latency = Metrics::Get().GetHistogram(
         "csec_kafka_produce_seconds", "Produced messages: from queued to acknowledged by the broker (acks=all)");
     if (message.err() != RdKafka::ERR_NO_ERROR) failed.Increment();

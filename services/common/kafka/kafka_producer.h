@@ -61,8 +61,7 @@ class KafkaProducer final : public MessageProducer {
 
   absl::Status Produce(absl::string_view topic, absl::string_view key, absl::string_view value,
                        absl::Time deadline = absl::InfiniteFuture()) override;
-  void ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value,
-                    ProduceDone done) override;
+  void ProduceAsync(absl::string_view topic, absl::string_view key, absl::string_view value, ProduceDone done) override;
 
   // Waits up to `timeout` for every queued message's answer; DeadlineExceeded if some remain.
   absl::Status Flush(absl::Duration timeout);

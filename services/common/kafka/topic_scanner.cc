@@ -5,24 +5,30 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/kafka/kafka_client.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/kafka/kafka_client.h"
 
 namespace csec {
 
 absl::Status ScanTopic(const KafkaSettings& settings, const std::string& topic, absl::Duration timeout,
                        bool stop_at_end, const std::function<bool(const ConsumedMessage&)>& visit) {
   const absl::Time deadline = absl::Now() + timeout;
-  auto remaining_ms = [&] { return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()))); };
+  auto remaining_ms = [&] {
+    return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now())));
+  };
   // librdkafka wants a group id even for manual assignment; nothing is committed to it.
-  ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(settings, {{"group.id", absl::StrCat("csec-scan-", absl::ToUnixNanos(absl::Now()))}, {"enable.auto.commit", "false"}, {"enable.partition.eof", "true"}}));
+  ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(
+                                  settings, {{"group.id", absl::StrCat("csec-scan-", absl::ToUnixNanos(absl::Now()))},
+                                             {"enable.auto.commit", "false"},
+                                             {"enable.partition.eof", "true"}}));
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
 
   std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, err));
   RdKafka::Metadata* raw_metadata = nullptr;
-  if (auto code = consumer->metadata(false, handle.get(), &raw_metadata, remaining_ms()); code != RdKafka::ERR_NO_ERROR) {
+  if (auto code = consumer->metadata(false, handle.get(), &raw_metadata, remaining_ms());
+      code != RdKafka::ERR_NO_ERROR) {
     return kafka_internal::FromKafkaError(code, absl::StrCat("metadata for ", topic));
   }
   std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
@@ -60,7 +66,8 @@ absl::Status ScanTopic(const KafkaSettings& settings, const std::string& topic, 
     m.timestamp_ms = msg->timestamp().timestamp;
     if (!visit(m)) return absl::OkStatus();
   }
-  return absl::DeadlineExceededError(absl::StrCat("scanning ", topic, ": nothing matched within ", absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(
+      absl::StrCat("scanning ", topic, ": nothing matched within ", absl::FormatDuration(timeout)));
 }
 
 }  // namespace csec

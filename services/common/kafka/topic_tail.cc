@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/common/kafka/kafka_client.h"
 #include "services/common/base/log.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/kafka/kafka_client.h"
 
 namespace csec {
 namespace {
@@ -22,9 +22,7 @@ constexpr absl::Duration kWarnEvery = absl::Seconds(30);
 // Open asks again this often while the cluster answers with a passing error.
 constexpr int kRetryMs = 100;
 
-int Millis(absl::Duration d) {
-  return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 0, 1 << 30));
-}
+int Millis(absl::Duration d) { return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 0, 1 << 30)); }
 
 }  // namespace
 
@@ -47,8 +45,8 @@ class TopicTail::Impl {
     if (from) {
       for (const auto& [partition, offset] : *from) {
         if (partition < 0 || offset < 0) {
-          return absl::InvalidArgumentError(absl::StrCat("position ", partition, ":", offset, " of ", topic_,
-                                                         " is negative"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("position ", partition, ":", offset, " of ", topic_, " is negative"));
         }
       }
     }
@@ -56,19 +54,20 @@ class TopicTail::Impl {
     // all (no group id, no coordinator, nothing committed). Its group consumer with a manual
     // assignment would do too, but librdkafka 2.0.x leaks a partition reference when it drops a
     // partition whose topic was deleted, and destroying the client then hangs for ever.
-    ASSIGN_OR_RETURN(auto conf, kafka_internal::MakeConf(
-        settings, {{"enable.auto.offset.store", "false"},
-                   {"enable.partition.eof", "false"},
-                   // A position the topic no longer retains: the oldest message still there.
-                   {"auto.offset.reset", "earliest"},
-                   {"isolation.level", "read_committed"},
-                   {"allow.auto.create.topics", "false"},
-                   // A live stream: the broker answers a fetch as soon as it has one message.
-                   {"fetch.wait.max.ms", "10"},
-                   {"fetch.min.bytes", "1"},
-                   // Many tails may run in one process: keep each one's read-ahead small.
-                   {"queued.max.messages.kbytes", "4096"},
-                   {"queued.min.messages", "1000"}}));
+    ASSIGN_OR_RETURN(
+        auto conf,
+        kafka_internal::MakeConf(settings, {{"enable.auto.offset.store", "false"},
+                                            {"enable.partition.eof", "false"},
+                                            // A position the topic no longer retains: the oldest message still there.
+                                            {"auto.offset.reset", "earliest"},
+                                            {"isolation.level", "read_committed"},
+                                            {"allow.auto.create.topics", "false"},
+                                            // A live stream: the broker answers a fetch as soon as it has one message.
+                                            {"fetch.wait.max.ms", "10"},
+                                            {"fetch.min.bytes", "1"},
+                                            // Many tails may run in one process: keep each one's read-ahead small.
+                                            {"queued.max.messages.kbytes", "4096"},
+                                            {"queued.min.messages", "1000"}}));
     std::string err;
     consumer_.reset(RdKafka::Consumer::create(conf.get(), err));
     if (!consumer_) return absl::InvalidArgumentError(absl::StrCat("kafka consumer: ", err));
@@ -111,9 +110,9 @@ class TopicTail::Impl {
       auto it = from->find(partition);
       const int64_t wanted = it == from->end() ? low : it->second;
       if (wanted > high) {
-        return absl::OutOfRangeError(absl::StrCat("position ", partition, ":", wanted, " is past the end of ", topic_,
-                                                  " partition ", partition, " (", high,
-                                                  "): the topic was recreated, or the positions are from another cluster"));
+        return absl::OutOfRangeError(
+            absl::StrCat("position ", partition, ":", wanted, " is past the end of ", topic_, " partition ", partition,
+                         " (", high, "): the topic was recreated, or the positions are from another cluster"));
       }
       // Older than what is retained: the oldest message still there (what was deleted is gone).
       positions_[partition] = std::max(wanted, low);

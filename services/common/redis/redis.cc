@@ -1,11 +1,11 @@
 #include "services/common/redis/redis.h"
 
-#include <hiredis/hiredis.h>
-#include <openssl/sha.h>
-
 #include <deque>
 #include <functional>
 #include <thread>
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "services/common/base/host_port.h"
 #include "services/common/base/log.h"
-#include "services/common/serving/metrics.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/serving/metrics.h"
 
 namespace csec {
 namespace {
@@ -52,8 +52,8 @@ RedisReply Convert(const redisReply* r) {
 }
 
 Histogram& CommandLatency() {
-  static Histogram& h = Metrics::Get().GetHistogram("csec_redis_command_seconds",
-                                                    "Redis commands: from queued to answered");
+  static Histogram& h =
+      Metrics::Get().GetHistogram("csec_redis_command_seconds", "Redis commands: from queued to answered");
   return h;
 }
 Counter& Reconnects() {
@@ -165,9 +165,9 @@ class RedisClient::Lane {
             lost.resent = true;
             again.push_back(std::move(lost));
           } else {
-            Finish(lost, absl::UnavailableError(absl::StrCat(
-                             "connection to Redis at ", Address(), " lost (", why, ") before ", lost.args[0],
-                             " was answered; it may or may not have run")));
+            Finish(lost, absl::UnavailableError(absl::StrCat("connection to Redis at ", Address(), " lost (", why,
+                                                             ") before ", lost.args[0],
+                                                             " was answered; it may or may not have run")));
           }
         }
         break;
@@ -254,16 +254,19 @@ RedisClient::~RedisClient() = default;
 
 void RedisClient::Submit(std::vector<std::string> args, std::vector<std::string> eval_fallback, RedisDone done) {
   Lane& lane = *lanes_[RedisLaneFor(args, lanes_.size())];
-  lane.Submit({.args = std::move(args), .eval_fallback = std::move(eval_fallback), .done = std::move(done),
-               .queued = absl::Now(), .resent = false});
+  lane.Submit({.args = std::move(args),
+               .eval_fallback = std::move(eval_fallback),
+               .done = std::move(done),
+               .queued = absl::Now(),
+               .resent = false});
 }
 
 void RedisClient::CommandAsync(std::vector<std::string> args, RedisDone done) {
   Submit(std::move(args), {}, std::move(done));
 }
 
-absl::StatusOr<RedisReply> RedisClient::AwaitReply(const std::function<void(RedisDone)>& submit,
-                                                   absl::Time deadline, absl::string_view what) {
+absl::StatusOr<RedisReply> RedisClient::AwaitReply(const std::function<void(RedisDone)>& submit, absl::Time deadline,
+                                                   absl::string_view what) {
   struct Waiter {
     absl::Notification done;
     absl::StatusOr<RedisReply> result;

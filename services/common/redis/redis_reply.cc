@@ -21,8 +21,7 @@ absl::Status RedisErrorStatus(absl::string_view command, absl::string_view error
       {"MISCONF", "Redis cannot persist to disk and refuses writes"},
   };
   for (const auto& [prefix, meaning] : kNotNow) {
-    if (absl::StartsWith(error, prefix) &&
-        (error.size() == prefix.size() || error[prefix.size()] == ' ')) {
+    if (absl::StartsWith(error, prefix) && (error.size() == prefix.size() || error[prefix.size()] == ' ')) {
       return absl::UnavailableError(absl::StrCat(meaning, " (", command, ": ", error, ")"));
     }
   }
@@ -30,10 +29,10 @@ absl::Status RedisErrorStatus(absl::string_view command, absl::string_view error
 }
 
 bool IsReadOnlyRedisCommand(absl::string_view command) {
-  static const absl::string_view kReadOnly[] = {
-      "PING", "GET", "MGET", "EXISTS", "TTL", "PTTL", "TYPE", "STRLEN", "HGET", "HMGET", "HGETALL", "HVALS",
-      "HKEYS", "HLEN", "HEXISTS", "ZRANGE", "ZRANGEBYSCORE", "ZCARD", "ZSCORE", "ZCOUNT", "SCAN", "INFO",
-      "MEMORY", "DBSIZE"};
+  static const absl::string_view kReadOnly[] = {"PING",   "GET",    "MGET",    "EXISTS", "TTL",           "PTTL",
+                                                "TYPE",   "STRLEN", "HGET",    "HMGET",  "HGETALL",       "HVALS",
+                                                "HKEYS",  "HLEN",   "HEXISTS", "ZRANGE", "ZRANGEBYSCORE", "ZCARD",
+                                                "ZSCORE", "ZCOUNT", "SCAN",    "INFO",   "MEMORY",        "DBSIZE"};
   const std::string upper = absl::AsciiStrToUpper(command);
   for (absl::string_view c : kReadOnly) {
     if (upper == c) return true;

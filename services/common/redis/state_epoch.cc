@@ -34,9 +34,9 @@ absl::Status CheckStateEpoch(RedisClient* redis, const std::string& key, const S
   absl::StatusOr<RedisReply> current = redis->Command({"GET", key}, absl::Now() + absl::Seconds(2));
   if (!current.ok()) return absl::OkStatus();  // Redis away is readiness's business, not lost state
   if (current->is_nil() || current->str != epoch.id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Redis no longer holds the state of epoch ", epoch.id, " (", key,
-        " is gone: flushed, or failed over to an empty replica); a restart rebuilds it from Kafka"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("Redis no longer holds the state of epoch ", epoch.id, " (", key,
+                     " is gone: flushed, or failed over to an empty replica); a restart rebuilds it from Kafka"));
   }
   return absl::OkStatus();
 }

@@ -43,23 +43,22 @@ struct OnceGuard {
 }  // namespace
 
 AsyncMessageHandler HandleEachEventOnce(RedisClient* redis, OnceOptions options, AsyncEnvelopeHandler handle) {
-  auto guard = std::make_shared<const OnceGuard>(OnceGuard{
-      .redis = redis,
-      .skipped = &Metrics::Get().GetCounter("csec_events_skipped_duplicate_total",
-                                            "Events skipped because their id was handled before",
-                                            Labels({{"consumer", options.consumer}})),
-      .consumer = options.consumer,
-      .horizon_ms = absl::StrCat(absl::ToInt64Milliseconds(options.horizon)),
-      .acts_on = std::move(options.acts_on),
-      .handle = std::move(handle)});
+  auto guard = std::make_shared<const OnceGuard>(
+      OnceGuard{.redis = redis,
+                .skipped = &Metrics::Get().GetCounter("csec_events_skipped_duplicate_total",
+                                                      "Events skipped because their id was handled before",
+                                                      Labels({{"consumer", options.consumer}})),
+                .consumer = options.consumer,
+                .horizon_ms = absl::StrCat(absl::ToInt64Milliseconds(options.horizon)),
+                .acts_on = std::move(options.acts_on),
+                .handle = std::move(handle)});
   return HandleEnvelopes(options.consumer, [guard](const Envelope& parsed, HandlerDone done) {
     if (guard->acts_on && !guard->acts_on(parsed)) return done(absl::OkStatus());
     // Shared: the envelope must live through the Redis round trips that follow.
     auto envelope = std::make_shared<Envelope>(parsed);
     std::string marker = redis_keys::Handled(guard->consumer, envelope->event_id());
     guard->redis->CommandAsync(
-        {"EXISTS", marker},
-        [guard, envelope, marker, done = std::move(done)](absl::StatusOr<RedisReply> seen) mutable {
+        {"EXISTS", marker}, [guard, envelope, marker, done = std::move(done)](absl::StatusOr<RedisReply> seen) mutable {
           if (!seen.ok()) return done(seen.status());
           if (seen->integer == 1) {
             guard->skipped->Increment();

@@ -2,12 +2,12 @@
 // in any order, the way a broker's delivery reports arrive.
 #include "services/common/runtime/event_producer.h"
 
-#include <gtest/gtest.h>
-
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "absl/synchronization/mutex.h"
 #include "services/common/domain/events.h"
@@ -109,8 +109,10 @@ TEST(EventProducer, ProduceAllWaitsForTheAnswersGivenOnAnotherThread) {
     // The broker answers whatever was queued, as its delivery reports would.
     size_t answered = 0;
     while (answered < 2) {
-      if (messages.count() > answered) messages.Answer(answered++, absl::OkStatus());
-      else std::this_thread::yield();
+      if (messages.count() > answered)
+        messages.Answer(answered++, absl::OkStatus());
+      else
+        std::this_thread::yield();
     }
   });
   EXPECT_TRUE(events.ProduceAll({Event("e-1", "c"), Event("e-2", "c")}).ok());

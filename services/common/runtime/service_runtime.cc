@@ -15,10 +15,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "services/common/base/log.h"
 #include "services/common/domain/events.h"
 #include "services/common/serving/grpc_server.h"
 #include "services/common/serving/http_server.h"
-#include "services/common/base/log.h"
 
 ABSL_FLAG(std::string, config, "deploy/config/protocol.yaml", "Protocol configuration (YAML)");
 ABSL_FLAG(std::string, kafka_brokers, "127.0.0.1:9092", "Kafka bootstrap servers");
@@ -74,8 +74,9 @@ absl::Time ClockOriginFlag(const char* flag, const std::string& value, bool scal
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, value, &t, &error)) {
-    ExitOnStartupError(flag, absl::InvalidArgumentError(absl::StrCat(
-        "\"", value, "\" is not an RFC3339 instant (e.g. 2026-01-05T00:00:00-08:00): ", error)));
+    ExitOnStartupError(
+        flag, absl::InvalidArgumentError(
+                  absl::StrCat("\"", value, "\" is not an RFC3339 instant (e.g. 2026-01-05T00:00:00-08:00): ", error)));
   }
   return t;
 }
@@ -110,10 +111,11 @@ ServiceFlags ParseFlags(const std::string& service, int argc, char** argv) {
       .dedupe_horizon = absl::GetFlag(FLAGS_dedupe_horizon),
       .redis_connections = absl::GetFlag(FLAGS_redis_connections),
       .clock_scale = absl::GetFlag(FLAGS_clock_scale),
-      .clock_origin = absl::Time(),       // below, once the scale is known
+      .clock_origin = absl::Time(),  // below, once the scale is known
       .clock_origin_real = absl::Time(),
   };
-  if (f.topics.partitions < 1) ExitOnStartupError("--topic_partitions", absl::InvalidArgumentError("must be at least 1"));
+  if (f.topics.partitions < 1)
+    ExitOnStartupError("--topic_partitions", absl::InvalidArgumentError("must be at least 1"));
   if (f.topics.replication_factor < 1) {
     ExitOnStartupError("--topic_replication_factor", absl::InvalidArgumentError("must be at least 1"));
   }
@@ -122,7 +124,8 @@ ServiceFlags ParseFlags(const std::string& service, int argc, char** argv) {
     ExitOnStartupError("--topic_min_insync_replicas",
                        absl::InvalidArgumentError("must not exceed --topic_replication_factor"));
   }
-  if (f.redis_connections < 1) ExitOnStartupError("--redis_connections", absl::InvalidArgumentError("must be at least 1"));
+  if (f.redis_connections < 1)
+    ExitOnStartupError("--redis_connections", absl::InvalidArgumentError("must be at least 1"));
   if (absl::GetFlag(FLAGS_kafka_stall_after) < absl::Seconds(1)) {
     ExitOnStartupError("--kafka_stall_after", absl::InvalidArgumentError("must be at least 1s"));
   }
@@ -131,8 +134,9 @@ ServiceFlags ParseFlags(const std::string& service, int argc, char** argv) {
   }
   // A scale below 1 would stretch every lease and retry; NaN fails this comparison too.
   if (!(f.clock_scale >= 1) || !std::isfinite(f.clock_scale)) {
-    ExitOnStartupError("--clock_scale", absl::InvalidArgumentError(absl::StrCat(
-        "must be a finite number, at least 1, got ", absl::GetFlag(FLAGS_clock_scale))));
+    ExitOnStartupError("--clock_scale",
+                       absl::InvalidArgumentError(absl::StrCat("must be a finite number, at least 1, got ",
+                                                               absl::GetFlag(FLAGS_clock_scale))));
   }
   const bool scaled = f.clock_scale != 1;
   f.clock_origin = ClockOriginFlag("--clock_origin", absl::GetFlag(FLAGS_clock_origin), scaled);
@@ -180,11 +184,12 @@ class DependencyMonitor {
   void LookOnce() {
     absl::StatusOr<RedisReply> pong = redis_->Command({"PING"}, absl::Now() + kProbeTimeout);
     health_->Set("redis", pong.ok() ? absl::OkStatus()
-                                    : absl::UnavailableError(absl::StrCat("Redis ", redis_->address(), " does not answer: ",
-                                                                          pong.status().message())));
+                                    : absl::UnavailableError(absl::StrCat(
+                                          "Redis ", redis_->address(), " does not answer: ", pong.status().message())));
     absl::Status brokers = producer_->CheckBrokers(kProbeTimeout);
-    health_->Set("kafka", brokers.ok() ? absl::OkStatus()
-                                       : absl::UnavailableError(absl::StrCat("Kafka unreachable: ", brokers.message())));
+    health_->Set("kafka", brokers.ok()
+                              ? absl::OkStatus()
+                              : absl::UnavailableError(absl::StrCat("Kafka unreachable: ", brokers.message())));
     for (const Watched& w : consumers_) {
       if (w.needs_partitions) {
         health_->Set(absl::StrCat("partitions ", w.consumer->group_id()),
@@ -238,10 +243,10 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
   log::SetService(service);
   ServiceFlags flags = ParseFlags(service, argc, argv);
   if (flags.clock_scale != 1) {
-    log::Info("clock.scaled", {{"scale", absl::StrCat(flags.clock_scale)},
-                               {"origin", absl::FormatTime(absl::RFC3339_full, flags.clock_origin, absl::UTCTimeZone())},
-                               {"origin_real",
-                                absl::FormatTime(absl::RFC3339_full, flags.clock_origin_real, absl::UTCTimeZone())}});
+    log::Info("clock.scaled",
+              {{"scale", absl::StrCat(flags.clock_scale)},
+               {"origin", absl::FormatTime(absl::RFC3339_full, flags.clock_origin, absl::UTCTimeZone())},
+               {"origin_real", absl::FormatTime(absl::RFC3339_full, flags.clock_origin_real, absl::UTCTimeZone())}});
   }
 
   HealthState health;
@@ -270,7 +275,8 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
 
   ServiceContext context;
   if (flags.clock_scale != 1) {
-    context.owned_clock_ = std::make_unique<ScaledClock>(flags.clock_origin, flags.clock_origin_real, flags.clock_scale);
+    context.owned_clock_ =
+        std::make_unique<ScaledClock>(flags.clock_origin, flags.clock_origin_real, flags.clock_scale);
     context.clock_ = context.owned_clock_.get();
   }
   context.service_ = service;
@@ -331,8 +337,9 @@ int ServiceRuntime::Run(const std::string& service, int argc, char** argv, const
 
 void ReloadProtocolConfig(ProtocolConfigStore& store) {
   if (absl::Status s = store.Reload(); !s.ok()) {
-    log::Error("config.reload_refused", {{"file", store.path()}, {"error", std::string(s.message())},
-                                         {"config_version", store.Current()->version}});
+    log::Error(
+        "config.reload_refused",
+        {{"file", store.path()}, {"error", std::string(s.message())}, {"config_version", store.Current()->version}});
   } else {
     log::Info("config.reloaded", {{"file", store.path()}, {"config_version", store.Current()->version}});
   }

@@ -29,11 +29,11 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "services/common/base/clock.h"
-#include "services/common/serving/health.h"
-#include "services/common/kafka/kafka.h"
 #include "services/common/domain/protocol_config.h"
+#include "services/common/kafka/kafka.h"
 #include "services/common/redis/redis.h"
 #include "services/common/runtime/event_producer.h"
+#include "services/common/serving/health.h"
 
 namespace grpc {
 class Service;
@@ -42,15 +42,15 @@ class Service;
 namespace csec {
 
 struct ServiceFlags {
-  std::string config_path;    // --config: the protocol YAML
-  std::string kafka_brokers;  // --kafka_brokers
-  std::string redis_address;  // --redis
-  std::string grpc_listen;    // --grpc_listen
-  std::string http_listen;    // --http_listen: /livez, /readyz, /metrics
-  std::string ready_file;     // --ready_file: written once serving
-  std::string instance_id;    // --instance_id: static group membership
-  bool ensure_topics = true;  // --ensure_topics: create missing topics at start (off under ACLs)
-  TopicSettings topics;       // --topic_partitions, --topic_replication_factor, retention from config
+  std::string config_path;                // --config: the protocol YAML
+  std::string kafka_brokers;              // --kafka_brokers
+  std::string redis_address;              // --redis
+  std::string grpc_listen;                // --grpc_listen
+  std::string http_listen;                // --http_listen: /livez, /readyz, /metrics
+  std::string ready_file;                 // --ready_file: written once serving
+  std::string instance_id;                // --instance_id: static group membership
+  bool ensure_topics = true;              // --ensure_topics: create missing topics at start (off under ACLs)
+  TopicSettings topics;                   // --topic_partitions, --topic_replication_factor, retention from config
   absl::Duration session_timeout;         // --kafka_session_timeout
   absl::Duration shutdown_flush_timeout;  // --shutdown_flush_timeout
   absl::Duration dedupe_horizon;          // --dedupe_horizon

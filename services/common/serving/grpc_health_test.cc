@@ -1,18 +1,18 @@
 // HealthState, and the gRPC server bootstrap on 127.0.0.1 port 0: grpc.health.v1 Check and
 // Watch answering from a HealthState, and server reflection describing the health service
 // (what `grpcurl -plaintext ADDR grpc.health.v1.Health/Check` needs).
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/text_format.h>
 #include <grpcpp/grpcpp.h>
-
-#include <memory>
-#include <string>
-#include <thread>
-#include <vector>
+#include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -86,7 +86,7 @@ TEST(HealthState, WaitForChangeReturnsAtDeadlineOrOnChange) {
   HealthState health;
   uint64_t v = health.version();
   EXPECT_EQ(health.WaitForChange(v, absl::Now() + absl::Milliseconds(20)), v);  // nothing changed
-  EXPECT_EQ(health.WaitForChange(v - 1, absl::InfiniteFuture()), v);           // already different
+  EXPECT_EQ(health.WaitForChange(v - 1, absl::InfiniteFuture()), v);            // already different
 
   absl::Notification waiting;
   uint64_t woke_with = v;
@@ -236,8 +236,9 @@ class ReflectionClient {
       : method_("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
                 grpc::internal::RpcMethod::BIDI_STREAMING, channel) {
     context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    stream_.reset(grpc::internal::ClientReaderWriterFactory<google::protobuf::Message, google::protobuf::Message>::Create(
-        channel.get(), method_, &context_));
+    stream_.reset(
+        grpc::internal::ClientReaderWriterFactory<google::protobuf::Message, google::protobuf::Message>::Create(
+            channel.get(), method_, &context_));
   }
   ~ReflectionClient() {
     stream_->WritesDone();
@@ -287,7 +288,8 @@ TEST_F(GrpcHealthTest, ReflectionListsAndDescribesTheHealthService) {
   // grpcurl then asks for the file defining the symbol; it must be there, not an error.
   std::unique_ptr<google::protobuf::Message> file = reflection.Ask("file_containing_symbol: \"grpc.health.v1.Health\"");
   ASSERT_NE(file, nullptr);
-  const google::protobuf::FieldDescriptor* files_field = file->GetDescriptor()->FindFieldByName("file_descriptor_response");
+  const google::protobuf::FieldDescriptor* files_field =
+      file->GetDescriptor()->FindFieldByName("file_descriptor_response");
   ASSERT_TRUE(file->GetReflection()->HasField(*file, files_field)) << file->DebugString();
   const google::protobuf::Message& files = file->GetReflection()->GetMessage(*file, files_field);
   const google::protobuf::FieldDescriptor* protos = files.GetDescriptor()->FindFieldByName("file_descriptor_proto");

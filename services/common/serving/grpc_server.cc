@@ -1,12 +1,12 @@
 #include "services/common/serving/grpc_server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-
 #include <atomic>
 #include <chrono>
 #include <set>
 #include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -27,8 +27,7 @@ class GrpcHealthService final : public ::grpc::health::v1::Health::Service {
   GrpcHealthService(const HealthState* health, std::set<std::string> names)
       : health_(health), names_(std::move(names)) {}
 
-  grpc::Status Check(grpc::ServerContext*, const HealthCheckRequest* request,
-                     HealthCheckResponse* response) override {
+  grpc::Status Check(grpc::ServerContext*, const HealthCheckRequest* request, HealthCheckResponse* response) override {
     if (!names_.contains(request->service())) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("unknown service ", request->service()));
     }
@@ -47,7 +46,8 @@ class GrpcHealthService final : public ::grpc::health::v1::Health::Service {
       bool stopping = stopping_.load();
       // The version is read before the status, so a change in between is not missed: the
       // wait below then returns at once and the (same) status is not sent twice.
-      HealthCheckResponse::ServingStatus status = stopping ? HealthCheckResponse::NOT_SERVING : StatusFor(request->service());
+      HealthCheckResponse::ServingStatus status =
+          stopping ? HealthCheckResponse::NOT_SERVING : StatusFor(request->service());
       if (!sent || status != last) {
         HealthCheckResponse response;
         response.set_status(status);

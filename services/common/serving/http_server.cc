@@ -4,9 +4,6 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,14 +17,18 @@
 #include <utility>
 #include <vector>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "services/common/base/host_port.h"
-#include "services/common/serving/metrics.h"
 #include "services/common/base/status_macros.h"
+#include "services/common/serving/metrics.h"
 
 namespace csec {
 namespace {
@@ -77,8 +78,8 @@ void ForEachAcceptedConnection(int port, const std::function<void(int fd, ino_t 
       if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
       if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
       char host[NI_MAXHOST];
-      if (local_port == port &&
-          getnameinfo(reinterpret_cast<sockaddr*>(&peer), peer_len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0) {
+      if (local_port == port && getnameinfo(reinterpret_cast<sockaddr*>(&peer), peer_len, host, sizeof host, nullptr, 0,
+                                            NI_NUMERICHOST) == 0) {
         int peer_port = peer.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port)
                                                    : ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
         fn(own, st.st_ino, PeerName(host, peer_port));
@@ -109,9 +110,9 @@ struct HttpServer::Impl {
   const HttpServerOptions options;
   OpsServer server;
   int port = 0;
-  std::thread listener;                  // runs server.listen_after_bind()
+  std::thread listener;  // runs server.listen_after_bind()
   absl::Notification listener_done;
-  std::thread reaper;                    // runs ReapOldConnections() until stop_reaper
+  std::thread reaper;  // runs ReapOldConnections() until stop_reaper
   absl::Notification stop_reaper;
   struct Seen {
     absl::Time since;
@@ -134,7 +135,7 @@ void HttpServer::Impl::Configure() {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  server.set_keep_alive_max_count(1);      // one request per connection: see the header
+  server.set_keep_alive_max_count(1);  // one request per connection: see the header
   // Called once the request line and headers are in: the reaper no longer holds this
   // connection to request_timeout.
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
@@ -161,19 +162,17 @@ void HttpServer::Impl::Configure() {
   });
   // httplib answers unknown paths with an empty 404; say so in words. Also called for our own
   // 503, whose body is already set.
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        res.set_content(res.status == 404 ? std::string("not found\n") : absl::StrCat("HTTP ", res.status, "\n"),
-                        kTextPlain);
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    res.set_content(res.status == 404 ? std::string("not found\n") : absl::StrCat("HTTP ", res.status, "\n"),
+                    kTextPlain);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
 }
 
 void HttpServer::Impl::ReapSlowConnections() {
-  const absl::Duration interval =
-      std::clamp(std::min(options.request_timeout, options.max_connection_age) / 4, absl::Milliseconds(10),
-                 absl::Milliseconds(250));
+  const absl::Duration interval = std::clamp(std::min(options.request_timeout, options.max_connection_age) / 4,
+                                             absl::Milliseconds(10), absl::Milliseconds(250));
   const size_t waiting_allowed = static_cast<size_t>(std::max(1, options.threads - options.reserved_threads));
   while (!stop_reaper.WaitForNotificationWithTimeout(interval)) {
     const absl::Time now = absl::Now();
@@ -209,13 +208,14 @@ void HttpServer::Impl::ReapSlowConnections() {
     absl::MutexLock lock(&mu);
     // Only peers known at the look: a request that arrived since belongs to a connection not seen yet.
     std::erase_if(requested, [&](const std::string& peer) {
-      return requested_now.contains(peer) && std::none_of(first_seen.begin(), first_seen.end(), [&](const auto& e) { return e.second.peer == peer; });
+      return requested_now.contains(peer) &&
+             std::none_of(first_seen.begin(), first_seen.end(), [&](const auto& e) { return e.second.peer == peer; });
     });
   }
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen, const HealthState* health,
-                                                               const HttpServerOptions& options) {
+                                                              const HttpServerOptions& options) {
   std::string host;
   int port = 0;
   RETURN_IF_ERROR(SplitHostPort(listen, &host, &port));
@@ -227,8 +227,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   errno = 0;
   int bound = port == 0 ? impl->server.bind_to_any_port(host) : (impl->server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, errno != 0 ? ": " : "",
-                                               errno != 0 ? std::strerror(errno) : ""));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen, errno != 0 ? ": " : "", errno != 0 ? std::strerror(errno) : ""));
   }
   impl->port = bound;
   if (!impl->server.RaiseBacklog()) {

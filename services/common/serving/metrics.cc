@@ -70,8 +70,7 @@ const char* Metrics::TypeName(Type type) {
 }
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : upper_bounds_(std::move(upper_bounds)),
-      counts_(new std::atomic<uint64_t>[upper_bounds_.size() + 1]) {
+    : upper_bounds_(std::move(upper_bounds)), counts_(new std::atomic<uint64_t>[upper_bounds_.size() + 1]) {
   for (size_t i = 0; i + 1 < upper_bounds_.size(); ++i) {
     if (!(upper_bounds_[i] < upper_bounds_[i + 1])) Die("histogram buckets must be strictly increasing");
   }
@@ -120,8 +119,7 @@ Metrics::Family& Metrics::FamilyLocked(absl::string_view name, absl::string_view
   if (it == families_.end()) {
     it = families_.emplace(std::string(name), Family{type, std::string(help), {}, {}, {}, {}}).first;
   } else if (it->second.type != type) {
-    Die(absl::StrCat("\"", name, "\" is a ", TypeName(it->second.type),
-                     " and cannot also be a ", TypeName(type)));
+    Die(absl::StrCat("\"", name, "\" is a ", TypeName(it->second.type), " and cannot also be a ", TypeName(type)));
   }
   if (it->second.help.empty()) it->second.help = std::string(help);
   return it->second;

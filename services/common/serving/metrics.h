@@ -115,8 +115,7 @@ class Metrics {
     std::map<std::string, std::unique_ptr<Histogram>> histograms;
   };
   static const char* TypeName(Type type);
-  Family& FamilyLocked(absl::string_view name, absl::string_view help, Type type)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Family& FamilyLocked(absl::string_view name, absl::string_view help, Type type) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::map<std::string, Family, std::less<>> families_ ABSL_GUARDED_BY(mu_);

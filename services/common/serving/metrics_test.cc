@@ -2,14 +2,14 @@
 // way a scraper would (each test uses its own metric names: the registry is process-wide).
 #include "services/common/serving/metrics.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <limits>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -21,9 +21,9 @@ namespace {
 using ::testing::HasSubstr;
 
 struct Scrape {
-  std::map<std::string, std::string> types;    // family name -> counter|gauge|histogram
-  std::map<std::string, std::string> helps;    // family name -> help text as written
-  std::map<std::string, double> samples;       // `name{labels}` exactly as written -> value
+  std::map<std::string, std::string> types;  // family name -> counter|gauge|histogram
+  std::map<std::string, std::string> helps;  // family name -> help text as written
+  std::map<std::string, double> samples;     // `name{labels}` exactly as written -> value
 };
 
 // A small parser for the text format: enough to check what a scraper would read.
@@ -135,8 +135,8 @@ TEST(Metrics, HistogramBucketsAreCumulativeWithInfSumAndCount) {
 }
 
 TEST(Metrics, HistogramLabelsAreMergedWithLe) {
-  Histogram& h = Metrics::Get().GetHistogram("csec_mt_stage_seconds", "Per stage", Labels({{"stage", "route"}}),
-                                             {0.5, 1});
+  Histogram& h =
+      Metrics::Get().GetHistogram("csec_mt_stage_seconds", "Per stage", Labels({{"stage", "route"}}), {0.5, 1});
   h.Observe(0.75);
   Scrape scrape = ScrapeNow();
   EXPECT_EQ(scrape.samples["csec_mt_stage_seconds_bucket{stage=\"route\",le=\"0.5\"}"], 0);
@@ -212,7 +212,7 @@ TEST(Metrics, RendersCountersInPrometheusText) {
   Counter& c = Metrics::Get().GetCounter("csec_test_things_total", "Things counted by a test", "kind=\"x\"");
   c.Increment(3);
   EXPECT_THAT(Metrics::Get().Render(), ::testing::HasSubstr("# TYPE csec_test_things_total counter\n"
-                                                 "csec_test_things_total{kind=\"x\"} 3\n"));
+                                                            "csec_test_things_total{kind=\"x\"} 3\n"));
 }
 
 }  // namespace

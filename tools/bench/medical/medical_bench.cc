@@ -60,8 +60,6 @@
 //
 // Times are wall-clock Unix seconds with a fraction, so that the script can compare them with its own.
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -79,6 +77,8 @@
 #include <utility>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -92,26 +92,26 @@
 #include "csec/dispatch/v1/medical_service.grpc.pb.h"
 #include "csec/dispatch/v1/medical_state.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
-#include "services/common/kafka/kafka.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/domain/protocol_config.h"
-#include "services/common/redis/redis.h"
+#include "services/common/kafka/kafka.h"
 #include "services/common/kafka/topic_tail.h"
+#include "services/common/redis/redis.h"
 #include "services/medical/medical_config.h"
 #include "services/medical/medical_store.h"
 #include "services/medical/slot_choice.h"
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
-#include "services/common/base/status_macros.h"
 
 namespace {
 
 namespace pb = csec::dispatch::v1;
-using pb::Envelope;
 using csec::medical::MedicalConfig;
 using csec::medical::SlotGroup;
+using pb::Envelope;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr char kArea[] = "spa-4";
@@ -122,17 +122,18 @@ const std::vector<std::string>& Spa4Hubs() {
 }
 
 int Usage() {
-  std::fprintf(stderr,
-               "usage: medical_bench setup [key=value ...]\n"
-               "       medical_bench ensure-topics --brokers B\n"
-               "       medical_bench book --brokers B --medical HOST:PORT --redis HOST:PORT --protocol-config F\n"
-               "                          --medical-config F --day YYYY-MM-DD --tag T [--n 2000]\n"
-               "                          (--slots S [--spread 8] | --plenty) [--rate 0] [--timeout-s 120] [--linger-s 2]\n"
-               "       medical_bench redis-book --redis HOST:PORT --protocol-config F --medical-config F\n"
-               "                          --day YYYY-MM-DD --tag T [--n 2000] (--slots S [--spread 8] | --plenty)\n"
-               "                          [--clients 2] [--threads-per-client 4] [--calls book|case]\n"
-               "       medical_bench kafka-echo --brokers B [--n 2000] [--rate 0] [--timeout-s 60]\n"
-               "(a helper of tools/bench/medical/medical.sh, which runs the whole bench)\n");
+  std::fprintf(
+      stderr,
+      "usage: medical_bench setup [key=value ...]\n"
+      "       medical_bench ensure-topics --brokers B\n"
+      "       medical_bench book --brokers B --medical HOST:PORT --redis HOST:PORT --protocol-config F\n"
+      "                          --medical-config F --day YYYY-MM-DD --tag T [--n 2000]\n"
+      "                          (--slots S [--spread 8] | --plenty) [--rate 0] [--timeout-s 120] [--linger-s 2]\n"
+      "       medical_bench redis-book --redis HOST:PORT --protocol-config F --medical-config F\n"
+      "                          --day YYYY-MM-DD --tag T [--n 2000] (--slots S [--spread 8] | --plenty)\n"
+      "                          [--clients 2] [--threads-per-client 4] [--calls book|case]\n"
+      "       medical_bench kafka-echo --brokers B [--n 2000] [--rate 0] [--timeout-s 60]\n"
+      "(a helper of tools/bench/medical/medical.sh, which runs the whole bench)\n");
   return 2;
 }
 
@@ -141,9 +142,6 @@ using csec::bench::Exit;
 using csec::bench::PrintStats;
 using csec::bench::Result;
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
-
-
-
 
 bool IntFlag(const std::map<std::string, std::string>& flags, const char* name, int64_t* out, int64_t min) {
   return absl::SimpleAtoi(csec::bench::FlagOrEnv(flags, name, nullptr, absl::StrCat(*out)), out) && *out >= min;
@@ -186,7 +184,8 @@ absl::StatusOr<Plan> MakePlan(const std::map<std::string, std::string>& flags, i
   plan.identified_at =
       absl::FromCivil(absl::CivilMinute(day->year(), day->month(), day->day(), 9, 0), plan.config.time_zone);
   if (plan.identified_at < absl::Now() + absl::Hours(24)) {
-    return absl::InvalidArgumentError("--day: must lie in the future (the window must not depend on the time of booking)");
+    return absl::InvalidArgumentError(
+        "--day: must lie in the future (the window must not depend on the time of booking)");
   }
   const csec::medical::SlotSearch search =
       csec::medical::NewSlotSearch(plan.config, kArea, plan.identified_at, absl::Now(), Spa4Hubs());
@@ -340,7 +339,8 @@ void CheckDecisions(const Plan& plan, const std::vector<std::string>& case_ids,
   Result("redis_foreign", foreign);
   Result("redis_read_errors", read_errors);
   if (held != scheduled) violations.push_back(absl::StrCat("Redis holds ", held, " slots, ", scheduled, " scheduled"));
-  if (counter != held) violations.push_back(absl::StrCat("Redis booked counters ", counter, " != ", held, " slots held"));
+  if (counter != held)
+    violations.push_back(absl::StrCat("Redis booked counters ", counter, " != ", held, " slots held"));
   if (mismatched > 0) violations.push_back(absl::StrCat(mismatched, " slots where Redis and the decision disagree"));
   if (over_capacity > 0) violations.push_back(absl::StrCat(over_capacity, " hub days over capacity"));
   if (foreign > 0) violations.push_back(absl::StrCat(foreign, " slots held by cases not of this run"));
@@ -377,7 +377,8 @@ Envelope Routed(const Plan& plan, const std::string& case_id) {
 // The decisions read for the run's cases, by the reader thread; the main thread waits on it.
 class Decisions {
  public:
-  explicit Decisions(const std::vector<std::string>& ids) : produced_(ids.size(), absl::InfinitePast()), cases_(ids.size()) {
+  explicit Decisions(const std::vector<std::string>& ids)
+      : produced_(ids.size(), absl::InfinitePast()), cases_(ids.size()) {
     for (size_t i = 0; i < ids.size(); ++i) index_.emplace(ids[i], static_cast<int>(i));
   }
 
@@ -421,7 +422,8 @@ class Decisions {
     return decided_;
   }
 
-  void Print(const Plan& plan, const std::vector<std::string>& ids, csec::RedisClient* redis, absl::Time first_produced) {
+  void Print(const Plan& plan, const std::vector<std::string>& ids, csec::RedisClient* redis,
+             absl::Time first_produced) {
     absl::MutexLock lock(&mu_);
     std::vector<double> latency;
     std::vector<std::optional<Decision>> decisions;
@@ -438,8 +440,10 @@ class Decisions {
     CheckDecisions(plan, ids, decisions, redis, violations);
     Result("raw_repeats", raw_repeats_);
     Result("second_decisions", second_decisions_);
-    if (raw_repeats_ > 0) violations.push_back(absl::StrCat(raw_repeats_, " decision events read again (same event id)"));
-    if (second_decisions_ > 0) violations.push_back(absl::StrCat(second_decisions_, " second decisions (another event id)"));
+    if (raw_repeats_ > 0)
+      violations.push_back(absl::StrCat(raw_repeats_, " decision events read again (same event id)"));
+    if (second_decisions_ > 0)
+      violations.push_back(absl::StrCat(second_decisions_, " second decisions (another event id)"));
     PrintVerdict(violations);
   }
 
@@ -565,7 +569,8 @@ int BookCommand(const std::string& brokers, const std::map<std::string, std::str
     last = absl::Now();
     decisions.SetProduced(static_cast<int>(k), last);
     (*producer)->ProduceAsync(csec::kRoutingTopic, ids[k], bytes[k], [&failed](absl::Status s) {
-      if (!s.ok() && failed.fetch_add(1) == 0) std::fprintf(stderr, "medical_bench: produce: %s\n", s.ToString().c_str());
+      if (!s.ok() && failed.fetch_add(1) == 0)
+        std::fprintf(stderr, "medical_bench: produce: %s\n", s.ToString().c_str());
     });
   }
   if (absl::Status s = (*producer)->Flush(absl::Seconds(60)); !s.ok() || failed.load() > 0) {
@@ -630,9 +635,9 @@ int RedisBookCommand(const std::map<std::string, std::string>& flags) {
   }
   // The calendar, as SetHubDay applies it (version 1 of each day).
   for (size_t i = 0; i < plan->groups.size(); ++i) {
-    auto day = stores[0]->SetDay(plan->groups[i].hub_id, csec::medical::FormatLocalDate(plan->groups[i].day),
-                                 plan->capacity[i] > 0 ? plan->capacity[i] : -1, plan->capacity[i] == 0,
-                                 "bench calendar", 1);
+    auto day =
+        stores[0]->SetDay(plan->groups[i].hub_id, csec::medical::FormatLocalDate(plan->groups[i].day),
+                          plan->capacity[i] > 0 ? plan->capacity[i] : -1, plan->capacity[i] == 0, "bench calendar", 1);
     if (!day.ok()) {
       std::fprintf(stderr, "medical_bench: SetDay %s: %s\n", plan->Label(i).c_str(), day.status().ToString().c_str());
       return 1;
@@ -745,13 +750,15 @@ int KafkaEchoCommand(const std::string& brokers, const std::map<std::string, std
   static constexpr char kIn[] = "medical-bench.echo.in";
   static constexpr char kOut[] = "medical-bench.echo.out";
   const csec::TopicSettings topic_settings{.partitions = csec::kTopicPartitions, .replication_factor = 1};
-  if (absl::Status s = csec::EnsureTopics(csec::bench::BenchKafka(brokers, "medical-bench"), {kIn, kOut}, topic_settings);
+  if (absl::Status s =
+          csec::EnsureTopics(csec::bench::BenchKafka(brokers, "medical-bench"), {kIn, kOut}, topic_settings);
       !s.ok()) {
     std::fprintf(stderr, "medical_bench: echo topics: %s\n", s.ToString().c_str());
     return 1;
   }
   auto in_tail = csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "medical-bench-echo"), kIn, std::nullopt);
-  auto out_tail = csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "medical-bench-echo-reader"), kOut, std::nullopt);
+  auto out_tail =
+      csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "medical-bench-echo-reader"), kOut, std::nullopt);
   auto producer = csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers, "medical-bench-echo-feed"));
   auto echo_producer = csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers, "medical-bench-echo"));
   for (const absl::Status& s : {in_tail.status(), out_tail.status(), producer.status(), echo_producer.status()}) {
@@ -775,7 +782,8 @@ int KafkaEchoCommand(const std::string& brokers, const std::map<std::string, std
     bytes.push_back(Routed(plan, keys.back()).SerializeAsString());
   }
   absl::Mutex mu;
-  std::vector<absl::Time> produced(n, absl::InfinitePast()), hop(n, absl::InfinitePast()), back(n, absl::InfinitePast());
+  std::vector<absl::Time> produced(n, absl::InfinitePast()), hop(n, absl::InfinitePast()),
+      back(n, absl::InfinitePast());
   std::atomic<int64_t> read{0}, failed{0};
   std::atomic<bool> stop{false};
   auto index_of = [n](const std::string& key) -> int64_t {
@@ -847,7 +855,8 @@ int KafkaEchoCommand(const std::string& brokers, const std::map<std::string, std
   const double span = absl::ToDoubleSeconds(last_back - first);
   Result("echo_n", n);
   Result("echo_rate", rate);
-  Result("echo_feed_rate", n > 1 && last > first ? static_cast<double>(n - 1) / absl::ToDoubleSeconds(last - first) : 0.0);
+  Result("echo_feed_rate",
+         n > 1 && last > first ? static_cast<double>(n - 1) / absl::ToDoubleSeconds(last - first) : 0.0);
   Result("echo_read", read.load());
   Result("echo_failed", failed.load());
   Result("echo_span_s", span);

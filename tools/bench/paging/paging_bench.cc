@@ -56,8 +56,6 @@
 //
 // Times are wall-clock Unix seconds with a fraction, so that the script can compare them with its own.
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -75,6 +73,8 @@
 #include <utility>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -85,14 +85,14 @@
 #include "csec/dispatch/v1/events.pb.h"
 #include "csec/dispatch/v1/paging_service.grpc.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka.h"
 #include "services/common/kafka/topic_tail.h"
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
-#include "services/common/base/status_macros.h"
 
 namespace {
 
@@ -119,9 +119,6 @@ using csec::bench::PrintStats;
 using csec::bench::Result;
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
-
-
-
 // ------------------------------------------------------------------------------- Kafka floor
 
 // A bare producer (csec::KafkaProducer, the services' settings: idempotent, acks=all, linger
@@ -134,13 +131,16 @@ class KafkaFloor {
 
   absl::Status Start() {
     const csec::TopicSettings topic_settings{.partitions = csec::kTopicPartitions, .replication_factor = 1};
-    if (absl::Status s = csec::EnsureTopics(csec::bench::BenchKafka(brokers_, "paging-bench"), {kTopic}, topic_settings);
+    if (absl::Status s =
+            csec::EnsureTopics(csec::bench::BenchKafka(brokers_, "paging-bench"), {kTopic}, topic_settings);
         !s.ok()) {
       return s;
     }
-    ASSIGN_OR_RETURN(auto tail, csec::TopicTail::Open(csec::bench::BenchKafka(brokers_, "paging-bench-floor-reader"), kTopic, std::nullopt));
+    ASSIGN_OR_RETURN(auto tail, csec::TopicTail::Open(csec::bench::BenchKafka(brokers_, "paging-bench-floor-reader"),
+                                                      kTopic, std::nullopt));
     tail_ = std::move(tail);
-    ASSIGN_OR_RETURN(auto producer, csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers_, "paging-bench-floor")));
+    ASSIGN_OR_RETURN(auto producer,
+                     csec::KafkaProducer::Create(csec::bench::BenchKafka(brokers_, "paging-bench-floor")));
     producer_ = std::move(producer);
     RETURN_IF_ERROR(producer_->CheckBrokers(absl::Seconds(10)));
     reader_ = std::thread([this] { Read(); });
@@ -165,7 +165,8 @@ class KafkaFloor {
     std::vector<double> late;
     late.reserve(produced_at_.size());
     for (size_t i = 0; i < produced_at_.size(); ++i) {
-      late.push_back(i < read_at_.size() && read_at_[i] != absl::InfinitePast() ? Ms(read_at_[i] - produced_at_[i]) : kInf);
+      late.push_back(i < read_at_.size() && read_at_[i] != absl::InfinitePast() ? Ms(read_at_[i] - produced_at_[i])
+                                                                                : kInf);
     }
     Result(prefix + "_rate", static_cast<double>(rate_));
     Result(prefix + "_sent", static_cast<int64_t>(produced_at_.size()));
@@ -264,7 +265,7 @@ constexpr char kResponderReason[] = "deadline_missed:responder_arrival";
 constexpr char kAdvocateReason[] = "deadline_missed:advocate_arrival";
 
 struct Page {
-  int copies = 0;            // PageSent messages received (all event ids)
+  int copies = 0;                              // PageSent messages received (all event ids)
   absl::Time received = absl::InfinitePast();  // the first
   absl::Time sent_at;
   std::string event_id;
@@ -458,7 +459,8 @@ class Tracker {
  private:
   int SlotOf(const std::string& reason, const std::string& role) const {
     if (reason == kRoutedReason) return role == team_ ? kRoutedTeam : role == advocacy_ ? kRoutedAdvocacy : -1;
-    if (reason == kResponderReason) return role == "mart-supervisor" ? kRespMart : role == "cph-supervisor" ? kRespCph : -1;
+    if (reason == kResponderReason)
+      return role == "mart-supervisor" ? kRespMart : role == "cph-supervisor" ? kRespCph : -1;
     if (reason == kAdvocateReason) {
       return role == "advocacy-supervisor" ? kAdvAdvocacy : role == "cph-supervisor" ? kAdvCph : -1;
     }
@@ -484,7 +486,9 @@ class Watcher {
       : stub_(stub), person_(std::move(person)), tracker_(tracker) {}
   ~Watcher() { Stop(); }
 
-  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
   bool Connected() const { return connected_.load(); }
   int64_t reconnects() const { return reconnects_.load(); }
   int64_t errors() const { return errors_.load(); }
@@ -553,7 +557,8 @@ class TimersReader {
   explicit TimersReader(Tracker* tracker) : tracker_(tracker) {}
   ~TimersReader() { Stop(); }
   absl::Status Start(const std::string& brokers) {
-    ASSIGN_OR_RETURN(auto tail, csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "paging-bench-timers"), csec::kTimersTopic, std::nullopt));
+    ASSIGN_OR_RETURN(auto tail, csec::TopicTail::Open(csec::bench::BenchKafka(brokers, "paging-bench-timers"),
+                                                      csec::kTimersTopic, std::nullopt));
     tail_ = std::move(tail);
     thread_ = std::thread([this] {
       while (!stop_.load()) {
@@ -608,7 +613,8 @@ bool Feed(csec::KafkaProducer* producer, Tracker* tracker, const std::vector<std
     *routed->mutable_identified_at() = csec::ToProtoTime(now);
     tracker->SetProduced(begin + static_cast<int>(k), now);
     producer->ProduceAsync(csec::kRoutingTopic, ids[k], e.SerializeAsString(), [&failed](absl::Status s) {
-      if (!s.ok() && failed.fetch_add(1) == 0) std::fprintf(stderr, "paging_bench: produce: %s\n", s.ToString().c_str());
+      if (!s.ok() && failed.fetch_add(1) == 0)
+        std::fprintf(stderr, "paging_bench: produce: %s\n", s.ToString().c_str());
     });
     if (k == 0) *first = now;
     *last = now;
@@ -627,8 +633,8 @@ void AwaitPages(Tracker* tracker, int begin, int end, absl::Time deadline, absl:
   while (tracker->Received(begin, end) < expected && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
     if (absl::Now() >= report) {
-      std::fprintf(stderr, "paging_bench: %lld of %lld pages received\n", static_cast<long long>(tracker->Received(begin, end)),
-                   static_cast<long long>(expected));
+      std::fprintf(stderr, "paging_bench: %lld of %lld pages received\n",
+                   static_cast<long long>(tracker->Received(begin, end)), static_cast<long long>(expected));
       report += absl::Seconds(5);
     }
   }
@@ -660,8 +666,8 @@ int RunCommand(const std::string& brokers, const std::map<std::string, std::stri
   auto stub = pb::PagingService::NewStub(channel);
 
   // Who is on call for the rosters these cases page, now and at the run's latest end.
-  const std::vector<std::string> rosters = {o.team,          o.advocacy,        "mart-supervisor",
-                                            "cph-supervisor", "advocacy-supervisor", "ctu-supervisor"};
+  const std::vector<std::string> rosters = {
+      o.team, o.advocacy, "mart-supervisor", "cph-supervisor", "advocacy-supervisor", "ctu-supervisor"};
   const absl::Duration longest = absl::Seconds(static_cast<double>(o.warmup + o.n) / static_cast<double>(o.rate)) +
                                  2 * (arrival + grace + absl::Seconds(o.linger_s)) + absl::Minutes(2);
   std::set<std::string> persons;

@@ -13,24 +13,24 @@
 // Prints the setup, then key=value results; exits 1 if a rebuild fails or restores the wrong count.
 #include <atomic>
 #include <cstdio>
-#include <memory>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka.h"
-#include "services/common/redis/redis.h"
-#include "services/paging/paging_keys.h"
-#include "services/medical/medical_keys.h"
 #include "services/common/kafka/topic_scanner.h"
+#include "services/common/redis/redis.h"
 #include "services/intake/intake_service.h"
+#include "services/medical/medical_keys.h"
 #include "services/medical/medical_store.h"
 #include "services/paging/page_engine.h"
+#include "services/paging/paging_keys.h"
 #include "services/paging/paging_store.h"
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
@@ -45,8 +45,8 @@ int Usage() {
   return 2;
 }
 
-const char* const kHubs[] = {"hub-high-desert", "hub-olive-view-ucla", "hub-lac-usc", "hub-chla", "hub-mlk",
-                             "hub-harbor-ucla"};
+const char* const kHubs[] = {"hub-high-desert", "hub-olive-view-ucla", "hub-lac-usc", "hub-chla",
+                             "hub-mlk",         "hub-harbor-ucla"};
 
 // The history: what the county's topics hold after `days` at `per_day` referrals a day.
 int64_t ProduceHistory(csec::KafkaProducer& producer, int days, int per_day, int64_t* referrals,
@@ -155,9 +155,9 @@ int main(int argc, char** argv) {
   if (brokers.empty() || redis_address.empty()) return Usage();
   const int days = std::stoi(flags.count("days") ? flags["days"] : "120");
   const int per_day = std::stoi(flags.count("per_day") ? flags["per_day"] : "3");
-  csec::bench::PrintSetup("rebuild_bench", {{"days", absl::StrCat(days)},
-                                            {"per_day", absl::StrCat(per_day)},
-                                            {"kafka", csec::bench::KafkaVersion()}});
+  csec::bench::PrintSetup(
+      "rebuild_bench",
+      {{"days", absl::StrCat(days)}, {"per_day", absl::StrCat(per_day)}, {"kafka", csec::bench::KafkaVersion()}});
   if (csec::bench::EnsureStackTopics(brokers, "rebuild_bench") != 0) return 1;
   const csec::KafkaSettings kafka = csec::bench::BenchKafka(brokers, "rebuild-bench");
   auto producer = csec::KafkaProducer::Create(kafka);
@@ -210,8 +210,7 @@ int main(int argc, char** argv) {
     int64_t n = 0;
     std::string cursor = "0";
     do {
-      absl::StatusOr<csec::RedisReply> page =
-          (*redis)->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      absl::StatusOr<csec::RedisReply> page = (*redis)->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
       if (!page.ok() || page->elements.size() != 2) return int64_t{-1};
       cursor = page->elements[0].str;
       n += static_cast<int64_t>(page->elements[1].elements.size());
@@ -236,8 +235,9 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::shared_ptr<const csec::ProtocolConfig>> protocol =
       csec::LoadProtocolConfig(absl::StrCat(CSEC_SOURCE_DIR, "/deploy/config/protocol.yaml"));
   absl::StatusOr<csec::paging::PagingConfig> paging_config =
-      protocol.ok() ? csec::paging::LoadPagingConfig(absl::StrCat(CSEC_SOURCE_DIR, "/deploy/config/paging.yaml"), **protocol)
-                    : absl::StatusOr<csec::paging::PagingConfig>(protocol.status());
+      protocol.ok()
+          ? csec::paging::LoadPagingConfig(absl::StrCat(CSEC_SOURCE_DIR, "/deploy/config/paging.yaml"), **protocol)
+          : absl::StatusOr<csec::paging::PagingConfig>(protocol.status());
   if (!paging_config.ok()) {
     std::fprintf(stderr, "paging config: %s\n", paging_config.status().ToString().c_str());
     csec::bench::Exit(1);

@@ -38,7 +38,6 @@
 // Times are wall-clock Unix seconds with a fraction, so that the script can compare them with
 // its own `date +%s.%N`.
 
-#include <librdkafka/rdkafkacpp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +57,8 @@
 #include <utility>
 #include <vector>
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -66,14 +67,14 @@
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/events.pb.h"
 #include "services/common/base/clock.h"
-#include "services/common/domain/events.h"
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/domain/events.h"
 #include "services/common/kafka/kafka.h"
 #include "services/common/kafka/kafka_client.h"
 #include "tools/bench/bench_common.h"
 #include "tools/bench/bench_kafka.h"
 #include "tools/cli_flags.h"
-#include "services/common/base/status_macros.h"
 
 namespace {
 
@@ -93,7 +94,6 @@ int Usage() {
 double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
 using csec::bench::Exit;
 using csec::bench::Result;
-
 
 bool WriteFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -115,7 +115,6 @@ std::map<std::string, std::string> ReadKeyValues(const std::string& path) {
   }
   return values;
 }
-
 
 // ------------------------------------------------------------------------------- the schedule
 
@@ -157,10 +156,11 @@ class TailReader {
   // Assigned and positioned at the ends once this returns OK: anything produced after is read.
   absl::Status Start() {
     ASSIGN_OR_RETURN(auto conf, csec::kafka_internal::MakeConf(
-        csec::bench::BenchKafka(brokers_, "timers-bench-reader"),
-        {{"group.id", absl::StrCat("timers-bench-", csec::NewRandomId())}, {"enable.auto.commit", "false"},
-         // Events arrive a few at a time: don't let the broker sit on a fetch.
-         {"fetch.wait.max.ms", "10"}}));
+                                    csec::bench::BenchKafka(brokers_, "timers-bench-reader"),
+                                    {{"group.id", absl::StrCat("timers-bench-", csec::NewRandomId())},
+                                     {"enable.auto.commit", "false"},
+                                     // Events arrive a few at a time: don't let the broker sit on a fetch.
+                                     {"fetch.wait.max.ms", "10"}}));
     std::string err;
     consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
     if (!consumer_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", err));
@@ -314,8 +314,8 @@ int Phase(const std::string& brokers, const std::map<std::string, std::string>& 
   csec::KafkaSettings settings = csec::bench::BenchKafka(brokers, "timers-bench");
   settings.extra["queue.buffering.max.messages"] = absl::StrCat(std::max<int64_t>(n + 1, 100'000));
   settings.extra["queue.buffering.max.kbytes"] = "2097151";
-  auto producer = csec::KafkaProducer::Create(settings, {.flush_timeout = absl::Seconds(10),
-                                                         .message_timeout = absl::Seconds(300)});
+  auto producer = csec::KafkaProducer::Create(
+      settings, {.flush_timeout = absl::Seconds(10), .message_timeout = absl::Seconds(300)});
   if (!producer.ok()) {
     std::fprintf(stderr, "timers_bench: producer: %s\n", producer.status().ToString().c_str());
     return 1;
@@ -344,13 +344,14 @@ int Phase(const std::string& brokers, const std::map<std::string, std::string>& 
     wait->set_subject(subject);
     *wait->mutable_due_at() = csec::ToProtoTime(schedule.Due(i));
     (*producer)->ProduceAsync(csec::kPagingTopic, case_id, e.SerializeAsString(), [&failed](absl::Status s) {
-      if (!s.ok() && failed.fetch_add(1) == 0) std::fprintf(stderr, "timers_bench: produce: %s\n", s.ToString().c_str());
+      if (!s.ok() && failed.fetch_add(1) == 0)
+        std::fprintf(stderr, "timers_bench: produce: %s\n", s.ToString().c_str());
     });
   }
   const absl::Time queued_at = absl::Now();
   if (absl::Status s = (*producer)->Flush(absl::Seconds(300)); !s.ok() || failed.load() > 0) {
-    std::fprintf(stderr, "timers_bench: %lld of %lld wait requests failed (%s)\n", static_cast<long long>(failed.load()),
-                 static_cast<long long>(n), s.ToString().c_str());
+    std::fprintf(stderr, "timers_bench: %lld of %lld wait requests failed (%s)\n",
+                 static_cast<long long>(failed.load()), static_cast<long long>(n), s.ToString().c_str());
     Exit(1);
   }
   const absl::Time acked_at = absl::Now();
@@ -358,11 +359,11 @@ int Phase(const std::string& brokers, const std::map<std::string, std::string>& 
   std::fprintf(stderr, "timers_bench: %lld waits armed in %.1f s; first due in %.1f s\n", static_cast<long long>(n),
                absl::ToDoubleSeconds(acked_at - arm_start), absl::ToDoubleSeconds(schedule.start - acked_at));
   if (!armed_file.empty() &&
-      !WriteFileAtomically(armed_file, absl::StrCat("arm_start_unix=", absl::StrFormat("%.6f", UnixSeconds(arm_start)),
-                                                    "\narm_acked_unix=", absl::StrFormat("%.6f", UnixSeconds(acked_at)),
-                                                    "\nfirst_due_unix=", absl::StrFormat("%.6f", UnixSeconds(schedule.start)),
-                                                    "\nlast_due_unix=", absl::StrFormat("%.6f", UnixSeconds(last_due)),
-                                                    "\n"))) {
+      !WriteFileAtomically(armed_file,
+                           absl::StrCat("arm_start_unix=", absl::StrFormat("%.6f", UnixSeconds(arm_start)),
+                                        "\narm_acked_unix=", absl::StrFormat("%.6f", UnixSeconds(acked_at)),
+                                        "\nfirst_due_unix=", absl::StrFormat("%.6f", UnixSeconds(schedule.start)),
+                                        "\nlast_due_unix=", absl::StrFormat("%.6f", UnixSeconds(last_due)), "\n"))) {
     std::fprintf(stderr, "timers_bench: cannot write %s\n", armed_file.c_str());
     Exit(1);
   }
@@ -479,7 +480,8 @@ int KafkaFloor(const std::string& brokers, const std::map<std::string, std::stri
   }
   const std::string topic = "timers-bench.floor";
   const csec::TopicSettings topic_settings{.partitions = csec::kTopicPartitions, .replication_factor = 1};
-  if (absl::Status s = csec::EnsureTopics(csec::bench::BenchKafka(brokers, "timers-bench"), {topic}, topic_settings); !s.ok()) {
+  if (absl::Status s = csec::EnsureTopics(csec::bench::BenchKafka(brokers, "timers-bench"), {topic}, topic_settings);
+      !s.ok()) {
     std::fprintf(stderr, "timers_bench: creating %s: %s\n", topic.c_str(), s.ToString().c_str());
     return 1;
   }
