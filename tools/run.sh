@@ -15,12 +15,19 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="$root/.stack"
 bin="$root/build/bin"
-services=(intake routing timers paging medical)
-INTAKE_GRPC="${INTAKE_GRPC:-127.0.0.1:50051}"
-ROUTING_GRPC="${ROUTING_GRPC:-127.0.0.1:50052}"
-TIMERS_GRPC="${TIMERS_GRPC:-127.0.0.1:50053}"
-PAGING_GRPC="${PAGING_GRPC:-127.0.0.1:50054}"
-MEDICAL_GRPC="${MEDICAL_GRPC:-127.0.0.1:50055}"
+# The services, their ports and their config files: services/manifest.txt. Each one's gRPC
+# address is <NAME>_GRPC (e.g. INTAKE_GRPC) unless already set.
+services=()
+declare -A config_flags=()
+while read -r name port files; do
+  case "$name" in ''|'#'*) continue ;; esac
+  services+=("$name")
+  var="${name^^}_GRPC"
+  export "$var=${!var:-127.0.0.1:$port}"
+  flags=""
+  for file in $files; do flags+=" --${file%%=*}=$root/${file#*=}"; done
+  config_flags[$name]="$flags"
+done <"$root/services/manifest.txt"
 
 stop_services() {
   for s in "${services[@]}"; do
@@ -76,16 +83,11 @@ start_service() {  # name, extra flags...
   exit 1
 }
 
-start_service intake --grpc_listen="$INTAKE_GRPC" --instance_id=intake-0
-start_service routing --grpc_listen="$ROUTING_GRPC" --instance_id=routing-0
-start_service timers --grpc_listen="$TIMERS_GRPC" --instance_id=timers-0
-start_service paging --grpc_listen="$PAGING_GRPC" --instance_id=paging-0 \
-  --paging_config="$root/deploy/config/paging.yaml"
-start_service medical --grpc_listen="$MEDICAL_GRPC" --instance_id=medical-0 \
-  --medical_config="$root/deploy/config/medical.yaml"
-{ echo "KAFKA_BROKERS=$KAFKA_BROKERS"; echo "REDIS_ADDR=$REDIS_ADDR"; echo "INTAKE_GRPC=$INTAKE_GRPC"
-  echo "ROUTING_GRPC=$ROUTING_GRPC"; echo "TIMERS_GRPC=$TIMERS_GRPC"; echo "PAGING_GRPC=$PAGING_GRPC"
-  echo "MEDICAL_GRPC=$MEDICAL_GRPC"; } >"$state/stack.env"
+for s in "${services[@]}"; do
+  grpc_var="${s^^}_GRPC"
+  # shellcheck disable=SC2086  # the config flags are words
+  start_service "$s" --grpc_listen="${!grpc_var}" --instance_id="$s-0" ${config_flags[$s]}
+done
 
 echo "== stack up: Kafka $KAFKA_BROKERS, Redis $REDIS_ADDR, intake gRPC $INTAKE_GRPC"
 echo "== reporting a synthetic referral (LAPD 77th Street, youth with an open DCFS case)"

@@ -37,6 +37,7 @@
 #include "services/common/kafka/topic_scanner.h"
 #include "services/common/kafka/topic_tail.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/service_manifest.h"
 
 namespace csec::simulate {
 namespace {
@@ -45,7 +46,6 @@ namespace v1 = csec::dispatch::v1;
 using csec::testing::ServiceProcess;
 using csec::testing::StackEnv;
 
-constexpr const char* kServices[] = {"intake", "routing", "timers", "paging", "medical"};
 constexpr const char* kTopics[] = {kIntakeTopic, kRoutingTopic, kTimersTopic, kPagingTopic, kMedicalTopic};
 
 std::string ReadFile(const std::string& path) {
@@ -195,8 +195,8 @@ class Simulation {
     facts_.sim_start = options_.scenario.start;
     facts_.sim_end = options_.scenario.start + options_.scenario.length + options_.tail;
     facts_.label = options_.label;
-    for (const char* service : kServices) {
-      ports_[service] = FreePort();
+    for (const testing::ServiceEntry& service : services_) {
+      ports_[service.name] = FreePort();
       RETURN_IF_ERROR(StartService(service));
     }
     intake_ = v1::IntakeService::NewStub(Channel("intake"));
@@ -255,34 +255,47 @@ class Simulation {
   }
 
   absl::Status WriteConfigs(const ProtocolConfig& config) {
-    paging_config_ = options_.source_dir + "/deploy/config/paging.yaml";
+    ASSIGN_OR_RETURN(services_, testing::ReadServiceManifest(options_.source_dir));
     if (options_.people_per_roster > 0) {
       ASSIGN_OR_RETURN(std::string yaml,
-                       PagingConfigWithRosterSize(config, ReadFile(paging_config_), options_.people_per_roster));
-      paging_config_ = options_.work_dir + "/paging.yaml";
-      RETURN_IF_ERROR(WriteTextFile(paging_config_, yaml));
+                       PagingConfigWithRosterSize(config, ReadFile(options_.source_dir + "/deploy/config/paging.yaml"),
+                                                  options_.people_per_roster));
+      const std::string rewritten = options_.work_dir + "/paging.yaml";
+      RETURN_IF_ERROR(WriteTextFile(rewritten, yaml));
+      config_overrides_["paging_config"] = rewritten;
     }
     return absl::OkStatus();
   }
 
-  std::vector<std::string> ServiceArgs(const std::string& service) {
+  std::vector<std::string> ServiceArgs(const testing::ServiceEntry& service) {
     std::vector<std::string> args = {
-        absl::StrCat("--grpc_listen=127.0.0.1:", ports_[service]),
-        absl::StrCat("--instance_id=sim-", service),
+        absl::StrCat("--grpc_listen=127.0.0.1:", ports_[service.name]),
+        absl::StrCat("--instance_id=sim-", service.name),
         absl::StrCat("--clock_scale=", options_.scale),
         "--clock_origin=" + absl::FormatTime(absl::RFC3339_full, facts_.clock.sim_origin, absl::UTCTimeZone()),
         "--clock_origin_real=" + absl::FormatTime(absl::RFC3339_full, facts_.clock.real_origin, absl::UTCTimeZone()),
     };
-    if (service == "paging") args.push_back("--paging_config=" + paging_config_);
-    if (service == "medical") args.push_back("--medical_config=" + options_.source_dir + "/deploy/config/medical.yaml");
+    for (const auto& [flag, path] : service.config_files) {
+      auto rewritten = config_overrides_.find(flag);
+      args.push_back(
+          absl::StrCat("--", flag, "=",
+                       rewritten != config_overrides_.end() ? rewritten->second : options_.source_dir + "/" + path));
+    }
     return args;
   }
 
-  absl::Status StartService(const std::string& service) {
+  absl::Status StartService(const std::string& name) {
+    for (const testing::ServiceEntry& service : services_) {
+      if (service.name == name) return StartService(service);
+    }
+    return absl::NotFoundError(absl::StrCat("no service \"", name, "\" in services/manifest.txt"));
+  }
+
+  absl::Status StartService(const testing::ServiceEntry& service) {
     ASSIGN_OR_RETURN(std::unique_ptr<ServiceProcess> process,
-                     ServiceProcess::Start("csec-" + service, stack_, ServiceArgs(service), absl::Seconds(120)));
+                     ServiceProcess::Start("csec-" + service.name, stack_, ServiceArgs(service), absl::Seconds(120)));
     absl::MutexLock lock(&processes_mu_);
-    processes_[service] = std::move(process);
+    processes_[service.name] = std::move(process);
     return absl::OkStatus();
   }
 
@@ -683,7 +696,9 @@ class Simulation {
   const SimulationOptions& options_;
   StackEnv stack_;
   bool stack_started_ = false;
-  std::string paging_config_;
+  std::vector<testing::ServiceEntry> services_;  // services/manifest.txt
+  // Config files the simulation rewrote (flag → path), instead of the manifest's.
+  std::map<std::string, std::string> config_overrides_;
   std::vector<PlannedReferral> plans_;
   RunFacts facts_;
   std::map<std::string, int> ports_;
