@@ -35,7 +35,8 @@ absl::StatusOr<std::vector<ServiceEntry>> ParseServiceManifest(absl::string_view
     }
     for (size_t i = 2; i < fields.size(); ++i) {
       std::pair<std::string, std::string> file = absl::StrSplit(fields[i], absl::MaxSplits('=', 1));
-      if (file.first.empty() || file.second.empty()) return problem(absl::StrCat("\"", fields[i], "\" is not flag=path"));
+      if (file.first.empty() || file.second.empty())
+        return problem(absl::StrCat("\"", fields[i], "\" is not flag=path"));
       entry.config_files.insert(std::move(file));
     }
     services.push_back(std::move(entry));

@@ -16,8 +16,8 @@
 namespace csec::testing {
 
 struct ServiceEntry {
-  std::string name;                                // "paging": binary csec-paging, folder services/paging
-  int grpc_port = 0;                               // its port when the stack runs on one machine
+  std::string name;                                 // "paging": binary csec-paging, folder services/paging
+  int grpc_port = 0;                                // its port when the stack runs on one machine
   std::map<std::string, std::string> config_files;  // flag → path from the repository root
 
   // "--<flag>=<source_dir>/<path>" for each config file.

@@ -1,9 +1,9 @@
 #include "tests/integration/service_manifest.h"
 
+#include <filesystem>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <filesystem>
 
 namespace csec::testing {
 namespace {
@@ -12,8 +12,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(ServiceManifest, ReadsNamesPortsAndConfigFiles) {
-  absl::StatusOr<std::vector<ServiceEntry>> services = ParseServiceManifest(
-      "# comment\n\nintake  50051\npaging 50054   paging_config=deploy/config/paging.yaml\n");
+  absl::StatusOr<std::vector<ServiceEntry>> services =
+      ParseServiceManifest("# comment\n\nintake  50051\npaging 50054   paging_config=deploy/config/paging.yaml\n");
   ASSERT_TRUE(services.ok()) << services.status();
   ASSERT_EQ(services->size(), 2u);
   EXPECT_EQ((*services)[0].name, "intake");

@@ -17,10 +17,10 @@ using Flags = std::map<std::string, std::string>;
 
 struct Command {
   std::vector<std::string> words = {};  // {"pages", "ack"}
-  std::string usage = {};  // what follows the words: "--paging HOST:PORT --case CASE_ID ..."
-  size_t min_ids = 0;                // positional arguments after the words (anywhere among the flags)
+  std::string usage = {};               // what follows the words: "--paging HOST:PORT --case CASE_ID ..."
+  size_t min_ids = 0;                   // positional arguments after the words (anywhere among the flags)
   size_t max_ids = 0;
-  std::set<std::string> flags = {};  // every flag it takes: any other is a typo (a --persom would watch nobody)
+  std::set<std::string> flags = {};       // every flag it takes: any other is a typo (a --persom would watch nobody)
   std::set<std::string> bare_flags = {};  // of those, the ones without a value
   std::function<int(const std::vector<std::string>& ids, Flags& flags)> run = {};  // the exit code
 };

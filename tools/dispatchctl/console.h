@@ -3,11 +3,11 @@
 #ifndef CSEC_TOOLS_DISPATCHCTL_CONSOLE_H_
 #define CSEC_TOOLS_DISPATCHCTL_CONSOLE_H_
 
-#include <grpcpp/grpcpp.h>
-
 #include <map>
 #include <memory>
 #include <string>
+
+#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 #include "csec/dispatch/v1/medical_service.grpc.pb.h"

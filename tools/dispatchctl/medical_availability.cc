@@ -1,5 +1,5 @@
-// dispatchctl medical availability: One local day (YYYY-MM-DD) of a hub's calendar (ListAvailability): open or closed, capacity,
-// booked, free, and each exam time with whether it is booked.
+// dispatchctl medical availability: One local day (YYYY-MM-DD) of a hub's calendar (ListAvailability): open or closed,
+// capacity, booked, free, and each exam time with whether it is booked.
 #include <cstdio>
 #include <string>
 

@@ -91,7 +91,8 @@ Command MedicalChangeCommand(const std::string& action) {
   }
   if (action == "reschedule") {
     // A case whose scheduling failed has no appointment to name: reschedule books it anew.
-    command.usage = "CASE_ID [APPOINTMENT_ID] --medical HOST:PORT --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]";
+    command.usage =
+        "CASE_ID [APPOINTMENT_ID] --medical HOST:PORT --by PERSON_ID --reason TEXT [--hub HUB_ID] [--date YYYY-MM-DD]";
     command.min_ids = 1;
     command.flags.insert({"hub", "date"});
   }

@@ -1,5 +1,5 @@
-// dispatchctl medical hub-day: Changes one day of a hub's calendar (SetHubDay): its capacity (-1: back to the configured one)
-// and/or closes or reopens it; prints the day as it now is.
+// dispatchctl medical hub-day: Changes one day of a hub's calendar (SetHubDay): its capacity (-1: back to the
+// configured one) and/or closes or reopens it; prints the day as it now is.
 #include <cstdio>
 #include <string>
 
@@ -49,13 +49,14 @@ int MedicalHubDay(const std::string& hub_id, const std::string& date, std::map<s
 }  // namespace
 
 Command MedicalHubDayCommand() {
-  return {.words = {"medical", "hub-day"},
-          .usage = "HUB_ID YYYY-MM-DD --medical HOST:PORT [--capacity N|-1] [--closed|--open] --reason TEXT --by PERSON_ID",
-          .min_ids = 2,
-          .max_ids = 2,
-          .flags = {"medical", "capacity", "closed", "open", "reason", "by"},
-          .bare_flags = {"closed", "open"},
-          .run = [](const std::vector<std::string>& ids, Flags& flags) { return MedicalHubDay(ids[0], ids[1], flags); }};
+  return {
+      .words = {"medical", "hub-day"},
+      .usage = "HUB_ID YYYY-MM-DD --medical HOST:PORT [--capacity N|-1] [--closed|--open] --reason TEXT --by PERSON_ID",
+      .min_ids = 2,
+      .max_ids = 2,
+      .flags = {"medical", "capacity", "closed", "open", "reason", "by"},
+      .bare_flags = {"closed", "open"},
+      .run = [](const std::vector<std::string>& ids, Flags& flags) { return MedicalHubDay(ids[0], ids[1], flags); }};
 }
 
 }  // namespace csec::dispatchctl

@@ -1,6 +1,6 @@
-// dispatchctl medical show: A case's Medical Hub exam (GetCaseMedical): its status, the appointment (hub, local date and
-// time), why that slot, whether emergency care comes first, and the history; waiting up to --wait
-// seconds for the first booking.
+// dispatchctl medical show: A case's Medical Hub exam (GetCaseMedical): its status, the appointment (hub, local date
+// and time), why that slot, whether emergency care comes first, and the history; waiting up to --wait seconds for the
+// first booking.
 #include <cstdio>
 #include <string>
 

@@ -1,8 +1,8 @@
 // dispatchctl oncall: Who is on call now, per roster (PagingService.OnCall): a table of roster, person (or NOBODY),
 // where that comes from (rotation or an override) and until when.
+#include <algorithm>
 #include <cstdio>
 #include <string>
-#include <algorithm>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>

@@ -54,10 +54,11 @@ int PageAction(const std::string& action, std::map<std::string, std::string>& ar
 }  // namespace
 
 Command PageActionCommand(const std::string& action) {
-  Command command = {.words = {"pages", action},
-                     .usage = "--paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID",
-                     .flags = {"paging", "case", "page", "person"},
-                     .run = [action](const std::vector<std::string>&, Flags& flags) { return PageAction(action, flags); }};
+  Command command = {
+      .words = {"pages", action},
+      .usage = "--paging HOST:PORT --case CASE_ID --page PAGE_ID --person PERSON_ID",
+      .flags = {"paging", "case", "page", "person"},
+      .run = [action](const std::vector<std::string>&, Flags& flags) { return PageAction(action, flags); }};
   if (action == "decline") {
     command.usage += " [--reason TEXT]";
     command.flags.insert("reason");

@@ -1,9 +1,9 @@
-// dispatchctl pages watch: A person's pages and shift starts as they happen (PagingService.WatchPages), one line each on
-// stdout in the county's time; after each, "resume: TOKEN" on stderr, for --resume to go on later
-// without losing or repeating one. Ends after N events or SECONDS (exit 0).
+// dispatchctl pages watch: A person's pages and shift starts as they happen (PagingService.WatchPages), one line each
+// on stdout in the county's time; after each, "resume: TOKEN" on stderr, for --resume to go on later without losing or
+// repeating one. Ends after N events or SECONDS (exit 0).
 #include <cstdio>
-#include <string>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>

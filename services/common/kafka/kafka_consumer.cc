@@ -537,7 +537,7 @@ class KafkaConsumer::Impl : public RdKafka::RebalanceCb {
   AsyncMessageHandler handler_;
   ConsumerBook book_;
   std::shared_ptr<CompletionQueue> completions_;
-  const std::string labels_;
+  const MetricLabels labels_;
   Counter& consumed_;
   Counter& dead_lettered_;
   Counter& retries_;
