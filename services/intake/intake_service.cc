@@ -198,9 +198,9 @@ absl::Status Intake::KafkaReachable() const {
   return absl::UnavailableError(absl::StrCat(kafka.message(), "; nothing recorded, retry later"));
 }
 
-absl::Status Intake::Publish(const Envelope& envelope, absl::string_view what, absl::string_view retry_key,
-                             absl::Time deadline) {
-  absl::Status acked = producer_->Produce(envelope, deadline);
+absl::Status Intake::Publish(const Envelope& envelope, absl::string_view bytes, absl::string_view what,
+                             absl::string_view retry_key, absl::Time deadline) {
+  absl::Status acked = producer_->Produce(envelope, bytes, deadline);
   return acked.ok() ? acked : KafkaRefusal(acked, envelope.case_id(), what, retry_key);
 }
 
@@ -280,17 +280,22 @@ void Intake::PublishReport(const ReportIdentificationRequest& request, ReportIde
   *received->mutable_sealed_identity() = *std::move(sealed);
 
   std::string bytes = envelope.SerializeAsString();
-  producer_->ProduceAsync(envelope, [this, done = std::move(done), response, fingerprint, bytes, state, envelope,
-                                     station_id =
-                                         request.referral().source().station_id()](absl::Status acked) mutable {
-    if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
-    Accepted(state == "new" ? "new" : "republished").Increment();
-    log::Info("intake.referral_reported",
-              {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
-    const std::string reservation = redis_keys::ReportReservation(response.case_id());
-    MarkPublished(reservation, fingerprint, envelope, std::move(bytes),
-                  [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
-  });
+  // Shared rather than moved into the callback: the order in which the arguments are made is
+  // unspecified, and the producer must still read the case id.
+  auto published = std::make_shared<const Envelope>(std::move(envelope));
+  producer_->ProduceAsync(
+      *published, bytes,
+      [this, done = std::move(done), response, fingerprint, bytes, state, published,
+       station_id = request.referral().source().station_id()](absl::Status acked) mutable {
+        if (!acked.ok()) return done(KafkaRefusal(acked, response.case_id(), "referral", "idempotency_key"));
+        Accepted(state == "new" ? "new" : "republished").Increment();
+        log::Info("intake.referral_reported",
+                  {{"case_id", response.case_id()}, {"event_id", response.event_id()}, {"station_id", station_id}});
+        const std::string reservation = redis_keys::ReportReservation(response.case_id());
+        MarkPublished(
+            reservation, fingerprint, *published, std::move(bytes),
+            [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
+      });
 }
 
 absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, const std::string& request_id,
@@ -328,7 +333,7 @@ absl::StatusOr<Intake::FactResponse> Intake::RecordFact(absl::string_view fact, 
   envelope.set_trace_id(NewRandomId());
   set_body(envelope);
   std::string bytes = envelope.SerializeAsString();
-  RETURN_IF_ERROR(Publish(envelope, fact, "request_id", deadline));
+  RETURN_IF_ERROR(Publish(envelope, bytes, fact, "request_id", deadline));
   std::promise<void> marked;
   MarkPublished(reservation, fingerprint, envelope, std::move(bytes), [&marked] { marked.set_value(); });
   marked.get_future().wait();

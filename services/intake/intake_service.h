@@ -70,7 +70,7 @@ class Intake {
   absl::Status KafkaReachable() const;
   // Produces to csec.intake.v1 and waits for the acknowledgement until `deadline`; the error
   // tells the caller to retry with the same `retry_key` (PublishRefusal).
-  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, absl::string_view what,
+  absl::Status Publish(const csec::dispatch::v1::Envelope& envelope, absl::string_view bytes, absl::string_view what,
                        absl::string_view retry_key, absl::Time deadline);
   // The report's second half, once its idempotency key is reserved (`reserved`: the script's
   // answer): seal, publish, answer.

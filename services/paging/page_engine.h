@@ -3,8 +3,8 @@
 // and the time, and gets the case's next state and the events to produce.
 //
 //   PagingDecision d = DecidePaging(state, envelope, {.config = &config, .on_call = lookup, .now = now});
-//   for (const Envelope& e : d.events) producer->Produce(kPagingTopic, e.case_id(), ...);   // first
-//   store->Save(case_id, d.state);                                                            // then
+//   RETURN_IF_ERROR(producer->ProduceAll(d.events));   // first
+//   store->Save(case_id, d.state);                     // then
 //
 // A page is one (case, role, reason), its id derived from them, so a replayed or duplicated
 // event opens nothing new. Each notification of people is an `attempt`; the wait for its

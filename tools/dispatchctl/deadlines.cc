@@ -21,18 +21,13 @@ int Deadlines(std::map<std::string, std::string>& args) {
   if (args["timers"].empty() || (args["case"].empty() == !args.count("due-soon"))) return Usage();
   auto stub = csec::dispatch::v1::TimerService::NewStub(
       grpc::CreateChannel(args["timers"], grpc::InsecureChannelCredentials()));
-  auto context = [] {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    return c;
-  };
   if (args.count("due-soon")) {
     csec::dispatch::v1::ListDueSoonRequest request;
     int limit = 0;
     if (args.count("limit") && !absl::SimpleAtoi(args["limit"], &limit)) return Usage();
     request.set_limit(limit);
     csec::dispatch::v1::ListDueSoonResponse response;
-    grpc::Status status = stub->ListDueSoon(context().get(), request, &response);
+    grpc::Status status = stub->ListDueSoon(CallContext().get(), request, &response);
     if (!status.ok()) {
       std::fprintf(stderr, "ListDueSoon failed: %d %s\n", status.error_code(), status.error_message().c_str());
       return 1;
@@ -47,7 +42,7 @@ int Deadlines(std::map<std::string, std::string>& args) {
   request.set_case_id(args["case"]);
   while (true) {
     csec::dispatch::v1::GetCaseDeadlinesResponse response;
-    grpc::Status status = stub->GetCaseDeadlines(context().get(), request, &response);
+    grpc::Status status = stub->GetCaseDeadlines(CallContext().get(), request, &response);
     if (!status.ok()) {
       std::fprintf(stderr, "GetCaseDeadlines failed: %d %s\n", status.error_code(), status.error_message().c_str());
       return 1;

@@ -20,12 +20,11 @@ using csec::dispatch::v1::Envelope;
 int OnCall(std::map<std::string, std::string>& args) {
   if (args["paging"].empty()) return Usage();
   auto stub = PagingStub(args["paging"]);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto context = CallContext();
   csec::dispatch::v1::OnCallRequest request;  // at unset: now
   request.set_roster_id(args["roster"]);
   csec::dispatch::v1::OnCallResponse response;
-  grpc::Status status = stub->OnCall(&context, request, &response);
+  grpc::Status status = stub->OnCall(context.get(), request, &response);
   if (!status.ok()) return RpcFailed("OnCall", status);
   std::vector<std::vector<std::string>> rows = {{"ROSTER", "PERSON", "SOURCE", "UNTIL"}};
   for (const auto& shift : response.shifts()) {

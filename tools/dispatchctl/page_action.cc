@@ -18,8 +18,7 @@ using csec::dispatch::v1::Envelope;
 int PageAction(const std::string& action, std::map<std::string, std::string>& args) {
   if (args["paging"].empty() || args["case"].empty() || args["page"].empty() || args["person"].empty()) return Usage();
   auto stub = PagingStub(args["paging"]);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto context = CallContext();
   csec::dispatch::v1::PageActionResponse response;
   const char* rpc = nullptr;
   grpc::Status status;
@@ -29,7 +28,7 @@ int PageAction(const std::string& action, std::map<std::string, std::string>& ar
     request.set_case_id(args["case"]);
     request.set_page_id(args["page"]);
     request.set_person_id(args["person"]);
-    status = stub->Acknowledge(&context, request, &response);
+    status = stub->Acknowledge(context.get(), request, &response);
   } else if (action == "decline") {
     rpc = "Decline";
     csec::dispatch::v1::DeclineRequest request;
@@ -37,14 +36,14 @@ int PageAction(const std::string& action, std::map<std::string, std::string>& ar
     request.set_page_id(args["page"]);
     request.set_person_id(args["person"]);
     request.set_reason(args["reason"]);
-    status = stub->Decline(&context, request, &response);
+    status = stub->Decline(context.get(), request, &response);
   } else {
     rpc = "RecordArrival";
     csec::dispatch::v1::RecordPageArrivalRequest request;  // arrived_at unset: now
     request.set_case_id(args["case"]);
     request.set_page_id(args["page"]);
     request.set_person_id(args["person"]);
-    status = stub->RecordArrival(&context, request, &response);
+    status = stub->RecordArrival(context.get(), request, &response);
   }
   if (!status.ok()) return RpcFailed(rpc, status);
   std::printf("%s%s\n", response.event_id().c_str(), response.duplicate() ? " (already recorded)" : "");

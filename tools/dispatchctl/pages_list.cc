@@ -24,10 +24,9 @@ int PagesList(std::map<std::string, std::string>& args) {
   csec::dispatch::v1::ListCasePagesRequest request;
   request.set_case_id(args["case"]);
   while (true) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto context = CallContext();
     csec::dispatch::v1::ListCasePagesResponse response;
-    grpc::Status status = stub->ListCasePages(&context, request, &response);
+    grpc::Status status = stub->ListCasePages(context.get(), request, &response);
     if (!status.ok()) return RpcFailed("ListCasePages", status);
     if (response.pages_size() > 0 || absl::Now() >= until) {
       std::printf("%s", ToJson(response).c_str());

@@ -25,10 +25,9 @@ int Report(std::map<std::string, std::string>& args) {
   auto request = csec::tools::SampleReferral(*kind, key, absl::Now() - absl::Minutes(10));
   auto stub = csec::dispatch::v1::IntakeService::NewStub(
       grpc::CreateChannel(args["intake"], grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto context = CallContext();
   csec::dispatch::v1::ReportIdentificationResponse response;
-  grpc::Status status = stub->ReportIdentification(&context, request, &response);
+  grpc::Status status = stub->ReportIdentification(context.get(), request, &response);
   if (!status.ok()) {
     std::fprintf(stderr, "ReportIdentification failed: %d %s\n", status.error_code(), status.error_message().c_str());
     return 1;

@@ -27,10 +27,9 @@ int RouteExplain(std::map<std::string, std::string>& args) {
   request.mutable_referral()->mutable_youth()->clear_identity();
   auto stub = csec::dispatch::v1::RoutingService::NewStub(
       grpc::CreateChannel(args["routing"], grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto context = CallContext();
   csec::dispatch::v1::ExplainResponse response;
-  grpc::Status status = stub->Explain(&context, request, &response);
+  grpc::Status status = stub->Explain(context.get(), request, &response);
   if (!status.ok()) {
     std::fprintf(stderr, "Explain failed: %d %s\n", status.error_code(), status.error_message().c_str());
     return 1;

@@ -10,11 +10,19 @@ namespace csec {
 using csec::dispatch::v1::Envelope;
 
 absl::Status EventProducer::Produce(const Envelope& event, absl::Time deadline) {
-  return messages_->Produce(topic_, event.case_id(), event.SerializeAsString(), deadline);
+  return Produce(event, event.SerializeAsString(), deadline);
 }
 
 void EventProducer::ProduceAsync(const Envelope& event, ProduceDone done) {
-  messages_->ProduceAsync(topic_, event.case_id(), event.SerializeAsString(), std::move(done));
+  ProduceAsync(event, event.SerializeAsString(), std::move(done));
+}
+
+absl::Status EventProducer::Produce(const Envelope& event, absl::string_view serialized, absl::Time deadline) {
+  return messages_->Produce(topic_, event.case_id(), serialized, deadline);
+}
+
+void EventProducer::ProduceAsync(const Envelope& event, absl::string_view serialized, ProduceDone done) {
+  messages_->ProduceAsync(topic_, event.case_id(), serialized, std::move(done));
 }
 
 void EventProducer::ProduceAllAsync(absl::Span<const Envelope> events, ProduceDone done) {

@@ -31,6 +31,10 @@ class EventProducer {
   absl::Status Produce(const csec::dispatch::v1::Envelope& event, absl::Time deadline = absl::InfiniteFuture());
   // Queues it and returns at once; `done` runs once with the broker's answer.
   void ProduceAsync(const csec::dispatch::v1::Envelope& event, ProduceDone done);
+  // The same two, for a caller that keeps the event's bytes too (intake stores them in the case
+  // view), so it is serialised once: `serialized` is event.SerializeAsString().
+  absl::Status Produce(const csec::dispatch::v1::Envelope& event, absl::string_view serialized, absl::Time deadline);
+  void ProduceAsync(const csec::dispatch::v1::Envelope& event, absl::string_view serialized, ProduceDone done);
   // Queues them all at once; `done` runs once, when the broker has answered for every one, with
   // the first failure (OK for none). A failure leaves the others sent: event ids are derived, so
   // sending them all again is harmless.

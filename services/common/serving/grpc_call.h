@@ -32,10 +32,6 @@ namespace csec {
 // absl and gRPC share the canonical code numbering; the message is kept for the caller.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// How long a call may wait for what it needs (a lock, Kafka's acknowledgement): its own deadline,
-// but never past now + `longest` (also when the client set none).
-absl::Time CallDeadline(const grpc::ServerContextBase* context, absl::Duration longest);
-
 // What a handler may know of the call it answers.
 class RpcCall {
  public:
@@ -43,8 +39,9 @@ class RpcCall {
 
   // The method's name in its service, e.g. "Acknowledge".
   absl::string_view method() const { return method_; }
-  // CallDeadline: the caller's deadline, capped at now + `longest`.
-  absl::Time Deadline(absl::Duration longest) const { return CallDeadline(context_, longest); }
+  // How long the call may wait for what it needs (a lock, Kafka's acknowledgement): the caller's
+  // deadline, but never past now + `longest` (also when the caller set none).
+  absl::Time Deadline(absl::Duration longest) const;
   bool cancelled() const { return context_->IsCancelled(); }
 
  private:

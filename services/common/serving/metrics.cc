@@ -38,12 +38,19 @@ std::string EscapeHelp(absl::string_view help) {
   return out;
 }
 
-const char* TypeName(int type) {
-  static constexpr const char* kNames[] = {"counter", "gauge", "histogram"};
-  return kNames[type];
-}
-
 }  // namespace
+
+const char* Metrics::TypeName(Type type) {
+  switch (type) {
+    case Type::kCounter:
+      return "counter";
+    case Type::kGauge:
+      return "gauge";
+    case Type::kHistogram:
+      return "histogram";
+  }
+  return "untyped";
+}
 
 void Counter::Increment(uint64_t by) { counter_->Increment(static_cast<double>(by)); }
 uint64_t Counter::Value() const { return static_cast<uint64_t>(counter_->Value()); }
@@ -78,8 +85,7 @@ Metrics::Family& Metrics::FamilyLocked(absl::string_view name, absl::string_view
   auto it = families_.find(name);
   if (it != families_.end()) {
     if (it->second.type != type) {
-      Die(absl::StrCat("\"", name, "\" is a ", TypeName(static_cast<int>(it->second.type)), " and cannot also be a ",
-                       TypeName(static_cast<int>(type))));
+      Die(absl::StrCat("\"", name, "\" is a ", TypeName(it->second.type), " and cannot also be a ", TypeName(type)));
     }
     return it->second;
   }
